@@ -1,0 +1,29 @@
+# The two set-up commands of the Đắk Nông portal (see README.md):
+#   make up     install what is missing, start PostgreSQL, Redis, Solr and the portal with demo data
+#   make test   start the same services (test database) and run the whole test suite
+# and: make down (stop what we started), make status, make lint, make bench.
+SHELL := /bin/bash
+STACK := deployment/scripts/stack.sh
+
+.PHONY: up test down status lint format bench
+
+up:
+	@bash $(STACK) up
+
+test:
+	@bash $(STACK) test $(PYTEST_ARGS)
+
+down:
+	@bash $(STACK) down
+
+status:
+	@bash $(STACK) status
+
+lint:
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	@.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+bench:
+	@bash bench/run.sh

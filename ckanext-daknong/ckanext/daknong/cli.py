@@ -1,0 +1,73 @@
+"""`ckan daknong …` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+import click
+import yaml
+
+from ckanext.daknong import agencies as agencies_module
+from ckanext.daknong import demo as demo_module
+from ckanext.daknong import resources
+
+__all__ = ["daknong"]
+
+
+def _site_context() -> dict[str, Any]:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    return {"user": site_user["name"], "ignore_auth": True}
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as stream:
+            return yaml.safe_load(stream)
+    except (OSError, yaml.YAMLError) as error:
+        raise click.ClickException(f"Không đọc được / cannot read {path}: {error}") from error
+
+
+@click.group(short_help="Đắk Nông portal commands")
+def daknong() -> None:
+    """Commands of the Đắk Nông shared-database portal."""
+
+
+@daknong.group()
+def agencies() -> None:
+    """Agency organisations (QĐ 20 codes, focal points)."""
+
+
+@agencies.command("load")
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False
+)
+def agencies_load(file: Path | None) -> None:
+    """Create or update agencies from FILE (default: the province's seed list)."""
+    path = file or resources.DATA / "seed" / "agencies.yaml"
+    records = (_read_yaml(path) or {}).get("agencies", [])
+    report = agencies_module.load_agencies(records, _site_context())
+    click.echo(f"agencies: {len(report.created)} created, {len(report.updated)} updated")
+
+
+@daknong.group()
+def demo() -> None:
+    """Demo content for local portals."""
+
+
+@demo.command("load")
+@click.option(
+    "--accounts-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the demo accounts (default: from configuration).",
+)
+def demo_load(accounts_file: Path | None) -> None:
+    """Load demo accounts and datasets; write the accounts with passwords and tokens."""
+    spec = _read_yaml(resources.DATA / "seed" / "demo.yaml")
+    accounts = demo_module.load_demo(spec, _site_context(), tk.config.get("ckan.site_url"))
+    target = accounts_file or tk.config.get("ckanext.daknong.demo_accounts_file")
+    if target:
+        demo_module.write_accounts(accounts, Path(target))
+        click.echo(f"demo: accounts written to {target}")
+    click.echo(f"demo: {len(spec.get('datasets', []))} datasets loaded")

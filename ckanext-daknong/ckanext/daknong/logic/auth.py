@@ -1,0 +1,5 @@
+"""Authorisation functions of the core portal."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

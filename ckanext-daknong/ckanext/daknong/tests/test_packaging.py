@@ -1,0 +1,71 @@
+"""The distribution carries its schemas, templates and data files in a regular wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(REPO_ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("ckanext_daknong-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def _source_files(folder: str) -> set[str]:
+    base = REPO_ROOT / "ckanext-daknong" / folder
+    return {
+        f"ckanext/daknong/{folder}/{p.relative_to(base).as_posix()}"
+        for p in base.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@pytest.mark.parametrize("folder", ["schemas", "templates", "data"])
+def test_wheel_carries_every_resource_file(wheel, folder):
+    expected = _source_files(folder)
+
+    assert expected, f"no files under {folder}"
+    assert expected <= set(wheel.namelist())
+
+
+def test_wheel_carries_the_plugin_and_its_declarations(wheel):
+    names = set(wheel.namelist())
+
+    assert "ckanext/daknong/plugin.py" in names
+    assert "ckanext/daknong/config_declaration.yaml" in names
+    assert "ckanext/__init__.py" not in names  # ckanext stays a namespace package
+
+
+def test_wheel_registers_the_ckan_plugins(wheel):
+    (entry_points,) = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
+    text = wheel.read(entry_points).decode()
+
+    assert "[ckan.plugins]" in text
+    assert "daknong = ckanext.daknong.plugin:DaknongPlugin" in text
+
+
+def test_wheel_does_not_carry_tests_data_of_the_repository(wheel):
+    assert not [n for n in wheel.namelist() if n.startswith(("deployment/", ".venv/"))]
