@@ -8,7 +8,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.daknong import resources
+from ckanext.daknong import resources, search
 
 
 @tk.blanket.actions
@@ -19,12 +19,32 @@ from ckanext.daknong import resources
 @tk.blanket.helpers
 @tk.blanket.validators
 class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
-    """The core portal: schemas, agencies, the published catalogue, translations."""
+    """The core portal: schemas, agencies, access levels, the published catalogue."""
 
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IPackageController, inherit=True)
 
     # IConfigurer
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, str(resources.TEMPLATES))
+
+    # IFacets
+
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        return search.dataset_facets(facets_dict, package_type)
+
+    def organization_facets(
+        self, facets_dict: dict[str, Any], organization_type: str, package_type: str | None
+    ) -> dict[str, Any]:
+        return search.organization_facets(facets_dict, organization_type, package_type)
+
+    # IPackageController
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return search.before_dataset_index(pkg_dict)
+
+    def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
+        return search.before_dataset_search(search_params)
