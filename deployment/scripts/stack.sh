@@ -6,6 +6,7 @@
 #   stack.sh test    install, start services (test database), run ruff and the whole test suite
 #   stack.sh down    stop exactly the processes that `up` / `test` started
 #   stack.sh status  show what runs
+#   stack.sh services / install / check   start only the data services / install only / check tools
 #
 # Every step is idempotent: a second `up` reuses what already runs. Ports are overridable:
 # DAKNONG_PG_PORT (5432), DAKNONG_REDIS_PORT (6379), DAKNONG_SOLR_PORT (8983),
@@ -133,6 +134,8 @@ pg_start() {
   data=$(pg_data_dir)
   sock=$data/socket
   if pg_run "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    pg_run "$PG_BIN/pg_isready" -q -h "$sock" -p "$DAKNONG_PG_PORT" \
+      || die "the portal's PostgreSQL runs on another port than $DAKNONG_PG_PORT: run 'make down' first"
     say "PostgreSQL already running on 127.0.0.1:$DAKNONG_PG_PORT (reused)"
     return 0
   fi
@@ -180,7 +183,7 @@ pg_ensure_database() {
 # --- Redis ---------------------------------------------------------------------------------
 
 redis_start() {
-  if redis-cli -h 127.0.0.1 -p "$DAKNONG_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+  if timeout 3 redis-cli -h 127.0.0.1 -p "$DAKNONG_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
     say "Redis already running on 127.0.0.1:$DAKNONG_REDIS_PORT (reused)"
     return 0
   fi
@@ -192,7 +195,7 @@ redis_start() {
     --pidfile "$RUN/redis.pid" --dir "$LOCAL/redis" --logfile "$LOGS/redis.log" \
     --save "" --appendonly no >/dev/null || die "Redis did not start (see $LOGS/redis.log)"
   for _ in $(seq 50); do
-    redis-cli -h 127.0.0.1 -p "$DAKNONG_REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+    timeout 3 redis-cli -h 127.0.0.1 -p "$DAKNONG_REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
     sleep 0.1
   done
   die "Redis did not answer on 127.0.0.1:$DAKNONG_REDIS_PORT (see $LOGS/redis.log)"
@@ -200,7 +203,7 @@ redis_start() {
 
 # --- Solr ----------------------------------------------------------------------------------
 
-solr_ping() { curl -fs "http://127.0.0.1:$DAKNONG_SOLR_PORT/solr/ckan/admin/ping" >/dev/null 2>&1; }
+solr_ping() { curl -fs --max-time 5 "http://127.0.0.1:$DAKNONG_SOLR_PORT/solr/ckan/admin/ping" >/dev/null 2>&1; }
 
 solr_home() {
   local home=$LOCAL/solr/home conf=$LOCAL/solr/home/ckan/conf schema
@@ -331,7 +334,7 @@ supervisor_start() {
     "$VENV/bin/supervisord" -c "$conf" || die "the process supervisor did not start (see $LOGS/supervisord.log)"
   fi
   for _ in $(seq 120); do
-    curl -fs "http://127.0.0.1:$DAKNONG_WEB_PORT/api/3/action/status_show" >/dev/null 2>&1 && return 0
+    curl -fs --max-time 5 "http://127.0.0.1:$DAKNONG_WEB_PORT/api/3/action/status_show" >/dev/null 2>&1 && return 0
     sleep 0.5
   done
   tail -n 20 "$LOGS/web.log" >&2 || true
@@ -445,7 +448,7 @@ cmd_status() {
   local data
   data=$(pg_data_dir)
   pg_run "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1 && say "PostgreSQL: running" || say "PostgreSQL: stopped"
-  redis-cli -p "$DAKNONG_REDIS_PORT" ping >/dev/null 2>&1 && say "Redis: running" || say "Redis: stopped"
+  timeout 3 redis-cli -p "$DAKNONG_REDIS_PORT" ping >/dev/null 2>&1 && say "Redis: running" || say "Redis: stopped"
   solr_ping && say "Solr: running" || say "Solr: stopped"
   pid_alive "$RUN/supervisord.pid" && "$VENV/bin/supervisorctl" -c "$LOCAL/supervisord.conf" status || say "portal: stopped"
 }
@@ -459,7 +462,9 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     install) install_all ;;
-    *) die "usage: stack.sh up|test|down|status|install" ;;
+    services) install_all; pg_start; redis_start; solr_start ;;
+    check) check_tools ;;
+    *) die "usage: stack.sh up|test|down|status|services|install|check" ;;
   esac
 }
 
