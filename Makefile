@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 STACK := deployment/scripts/stack.sh
 
-.PHONY: up test down status lint format bench
+.PHONY: up test down status lint format bench i18n
 
 up:
 	@bash $(STACK) up
@@ -27,3 +27,6 @@ format:
 
 bench:
 	@bash bench/run.sh
+
+i18n:
+	@.venv/bin/python deployment/scripts/i18n.py

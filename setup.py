@@ -43,9 +43,8 @@ setup(
             "i18n/*/LC_MESSAGES/*.po",
             "i18n/*/LC_MESSAGES/*.mo",
             "i18n/*.pot",
-            "model/migration/*",
-            "model/migration/versions/*.py",
-            "model/migration/alembic.ini",
+            "migration/daknong/alembic.ini",
+            "migration/daknong/script.py.mako",
         ],
         **{f"ckanext.daknong.{name}": ["*", "**/*"] for name in RESOURCE_DIRS},
     },
@@ -57,15 +56,6 @@ setup(
     entry_points={
         "ckan.plugins": [
             "daknong = ckanext.daknong.plugin:DaknongPlugin",
-        ],
-        "babel.extractors": [
-            "ckan = ckan.lib.extract:extract_ckan",
-        ],
-    },
-    message_extractors={
-        "ckanext-daknong": [
-            ("**.py", "python", None),
-            ("**.html", "ckan", None),
         ],
     },
 )

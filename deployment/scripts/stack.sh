@@ -353,7 +353,7 @@ init_database() {
 plugins_with_migrations() {
   # harvest always; daknong plugins once they carry migrations
   echo harvest
-  [[ -d $ROOT/ckanext-daknong/ckanext/daknong/model/migration/versions ]] && echo daknong
+  [[ -d $ROOT/ckanext-daknong/ckanext/daknong/migration/daknong/versions ]] && echo daknong
   return 0
 }
 

@@ -1,16 +1,46 @@
 """Access levels of QĐ 43 Art. 10–11: the one place that decides who may see what.
 
-``open`` is open data (NĐ 47 Art. 17), ``shared`` is shared by default with every agency,
-``restricted`` is shared on special request (NĐ 47 Art. 35–38).
+``open`` is open data (NĐ 47 Art. 17): everyone, no login. ``shared`` is shared by default:
+every user of at least one agency. ``restricted`` is shared on special request
+(NĐ 47 Art. 35–38): the owner agency, dataset collaborators and agencies holding an active
+grant. CKAN turns these rules into permission labels, indexed with each dataset in Solr and
+checked by package_search, package_show auth and everything built on them (resource pages,
+downloads, activity streams, DCAT per-dataset documents).
+
+Dataset labels never change when a grant starts or ends: grants are the user's side of the
+match, read from the grant table at each request, so a grant takes effect at once and stops at
+its end without a reindex.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.lib.plugins import DefaultPermissionLabels
 
 OPEN = "open"
 SHARED = "shared"
 RESTRICTED = "restricted"
 ACCESS_LEVELS = (OPEN, SHARED, RESTRICTED)
 DEFAULT_ACCESS_LEVEL = SHARED
+
+# Dataset types whose entries are public metadata whatever their fields say (QĐ 43 Art. 9.2:
+# the database catalogue is published).
+PUBLIC_METADATA_TYPES = frozenset({"database"})
+
+# Harvest sources are datasets whose `config` names remote endpoints and options: they are
+# for sysadmins only (sysadmins pass every check; no user carries this label).
+SYSADMIN_ONLY_TYPES = frozenset({"harvest"})
+SYSADMIN_ONLY_LABEL = "sysadmin-only"
+
+PUBLIC_LABEL = "public"
+AGENCY_USER_LABEL = "agency-user"
+
+
+def grant_label(dataset_id: str) -> str:
+    return f"grant-{dataset_id}"
 
 
 def private_for(access_level: str | None) -> bool:
@@ -19,4 +49,136 @@ def private_for(access_level: str | None) -> bool:
     Several CKAN paths read the raw ``private`` column (package_list, the DCAT catalogue),
     so anything but open data must stay private there.
     """
-    return (access_level or DEFAULT_ACCESS_LEVEL) != OPEN
+    return normalise(access_level) != OPEN
+
+
+def normalise(access_level: str | None) -> str:
+    """An unknown or missing level counts as the schema default, never as open."""
+    return access_level if access_level in ACCESS_LEVELS else DEFAULT_ACCESS_LEVEL
+
+
+def access_level_of(dataset: model.Package) -> str:
+    return normalise(dataset.extras.get("access_level"))
+
+
+def dataset_labels(dataset: model.Package) -> list[str]:
+    """Labels a dataset carries in the search index and for package_show auth."""
+    if dataset.type in SYSADMIN_ONLY_TYPES:
+        return [SYSADMIN_ONLY_LABEL]
+    if dataset.state == model.State.ACTIVE and (
+        dataset.type in PUBLIC_METADATA_TYPES or access_level_of(dataset) == OPEN
+    ):
+        return [PUBLIC_LABEL]
+    labels = [f"collaborator-{dataset.id}"]
+    if dataset.owner_org:
+        labels.append(f"member-{dataset.owner_org}")
+    else:
+        labels.append(f"creator-{dataset.creator_user_id}")
+    if dataset.state != model.State.ACTIVE:
+        return labels  # drafts and deleted datasets: the owner agency only
+    level = access_level_of(dataset)
+    if level == SHARED:
+        labels.append(AGENCY_USER_LABEL)
+    elif level == RESTRICTED:
+        labels.append(grant_label(dataset.id))
+    return labels
+
+
+def user_organization_ids(user: model.User) -> list[str]:
+    """Active agencies the user belongs to, in any capacity."""
+    rows = (
+        model.Session.query(model.Member.group_id)
+        .join(model.Group, model.Group.id == model.Member.group_id)
+        .filter(
+            model.Member.table_name == "user",
+            model.Member.table_id == user.id,
+            model.Member.state == model.State.ACTIVE,
+            model.Group.is_organization.is_(True),
+            model.Group.state == model.State.ACTIVE,
+        )
+    )
+    return [row.group_id for row in rows]
+
+
+def user_labels(user: model.User | None) -> list[str]:
+    """Labels a user may read; matched against dataset labels."""
+    labels = [PUBLIC_LABEL]
+    if not user or user.is_anonymous:
+        return labels
+    from ckanext.daknong import grants
+
+    org_ids = user_organization_ids(user)
+    labels.append(f"creator-{user.id}")
+    labels.extend(f"member-{org_id}" for org_id in org_ids)
+    labels.extend(
+        f"collaborator-{row.package_id}"
+        for row in model.Session.query(model.PackageMember.package_id).filter(
+            model.PackageMember.user_id == user.id
+        )
+    )
+    if org_ids:
+        labels.append(AGENCY_USER_LABEL)
+        labels.extend(grant_label(d) for d in grants.active_grant_dataset_ids(org_ids))
+    return labels
+
+
+class AccessLabels(DefaultPermissionLabels):
+    """The portal's only IPermissionLabels implementation."""
+
+    def get_dataset_labels(self, dataset_obj: model.Package) -> list[str]:
+        return dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj: model.User) -> list[str]:
+        return user_labels(user_obj)
+
+
+def can_read(user_name: str | None, dataset_id: str) -> bool:
+    """Whether a user may read a dataset, by the same rule as package_show."""
+    try:
+        tk.check_access("package_show", {"user": user_name or ""}, {"id": dataset_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return False
+    return True
+
+
+def _configured_role(user: model.User | None, names_key: str, org_key: str) -> bool:
+    if not user or user.is_anonymous:
+        return False
+    if user.sysadmin or user.name in tk.config.get(names_key):
+        return True
+    org = model.Group.get(tk.config.get(org_key))
+    if not org:
+        return False
+    return any(
+        m.capacity == "admin" and m.table_id == user.id
+        for m in model.Session.query(model.Member).filter(
+            model.Member.group_id == org.id,
+            model.Member.table_name == "user",
+            model.Member.state == model.State.ACTIVE,
+        )
+    )
+
+
+def is_province_approver(user: model.User | None) -> bool:
+    """UBND tỉnh approvers (QĐ 43 Art. 10.2): configured users and the approver org's admins."""
+    return _configured_role(
+        user,
+        "ckanext.daknong.province_approvers",
+        "ckanext.daknong.province_approver_organization",
+    )
+
+
+def is_data_administrator(user: model.User | None) -> bool:
+    """The provincial data administrator (QĐ 43 Art. 16): configured users and org admins."""
+    return _configured_role(
+        user,
+        "ckanext.daknong.data_administrators",
+        "ckanext.daknong.data_administrator_organization",
+    )
+
+
+def user_object(context: dict[str, Any]) -> model.User | None:
+    user = context.get("auth_user_obj")
+    if user is None and context.get("user"):
+        user = model.User.get(context["user"])
+    return user

@@ -48,7 +48,46 @@ def agencies_load(file: Path | None) -> None:
     path = file or resources.DATA / "seed" / "agencies.yaml"
     records = (_read_yaml(path) or {}).get("agencies", [])
     report = agencies_module.load_agencies(records, _site_context())
-    click.echo(f"agencies: {len(report.created)} created, {len(report.updated)} updated")
+    for name, reason in report.failed.items():
+        click.echo(f"agency {name}: refused / bị từ chối: {reason}", err=True)
+    click.echo(
+        f"agencies: {len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.failed)} failed"
+    )
+    if report.failed:
+        raise SystemExit(1)
+
+
+@agencies.command("merge")
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--until",
+    "effective_until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last day of OLD (default: today).",
+)
+def agencies_merge(old: str, new: str, effective_until: Any) -> None:
+    """Move every dataset of agency OLD to NEW, then retire OLD with NEW as its successor."""
+    data = {"old": old, "new": new}
+    if effective_until:
+        data["effective_until"] = effective_until.date().isoformat()
+    try:
+        report = tk.get_action("daknong_agency_merge")(_site_context(), data)
+    except (tk.ValidationError, tk.ObjectNotFound) as error:
+        detail = (
+            agencies_module.describe_errors(error)
+            if isinstance(error, tk.ValidationError)
+            else str(error)
+        )
+        raise click.ClickException(f"merge {old} → {new}: {detail}") from error
+    for name, reason in report["failed"].items():
+        click.echo(f"dataset {name}: not moved / không chuyển được: {reason}", err=True)
+    click.echo(f"merge {report['old']} → {report['new']}: {len(report['moved'])} datasets moved")
+    if report["failed"]:
+        click.echo(f"{report['old']} stays current: fix the datasets above and run again", err=True)
+        raise SystemExit(1)
+    click.echo(f"{report['old']} retired on {report['retired_on']}")
 
 
 @daknong.group()
@@ -70,4 +109,7 @@ def demo_load(accounts_file: Path | None) -> None:
     if target:
         demo_module.write_accounts(accounts, Path(target))
         click.echo(f"demo: accounts written to {target}")
-    click.echo(f"demo: {len(spec.get('datasets', []))} datasets loaded")
+    click.echo(
+        f"demo: {len(spec.get('databases', []))} databases and "
+        f"{len(spec.get('datasets', []))} datasets loaded"
+    )

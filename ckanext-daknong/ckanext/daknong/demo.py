@@ -45,10 +45,14 @@ def ensure_user(context: dict[str, Any], name: str, *, sysadmin: bool = False) -
 
 
 def ensure_dataset(context: dict[str, Any], record: dict[str, Any]) -> str:
-    """Create or update a demo dataset (matched by name); return ``created`` or ``updated``."""
+    """Create or update a demo dataset or database entry (matched by name).
+
+    Returns ``created`` or ``updated``.
+    """
     data = dict(record)
     data["tags"] = [{"name": tag} for tag in data.get("tags", [])]
-    data["private"] = access.private_for(data.get("access_level"))
+    if data.get("type", "dataset") == "dataset":
+        data["private"] = access.private_for(data.get("access_level"))
     try:
         tk.get_action("package_show")(dict(context), {"id": data["name"]})
     except tk.ObjectNotFound:
@@ -73,6 +77,9 @@ def load_demo(spec: dict[str, Any], context: dict[str, Any], portal_url: str) ->
             )
         accounts["agencies"].append(entry)
     accounts["no_agency"] = ensure_user(context, spec["no_agency"])
+    # Databases first: data sets name the database they belong to.
+    for record in spec.get("databases", []):
+        ensure_dataset(context, {**record, "type": "database"})
     for record in spec.get("datasets", []):
         ensure_dataset(context, record)
     return accounts

@@ -8,7 +8,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.daknong import resources, search
+from ckanext.daknong import access, licenses, resources, search
 
 
 @tk.blanket.actions
@@ -25,11 +25,14 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.ITranslation)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.ISignal)
 
     # IConfigurer
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, str(resources.TEMPLATES))
+        licenses.configure(config)
 
     # IFacets
 
@@ -48,3 +51,25 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
         return search.before_dataset_search(search_params)
+
+    def after_dataset_search(
+        self, search_results: dict[str, Any], search_params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return search.after_dataset_search(search_results, search_params)
+
+    # ISignal: an agency's new name or level must reach its datasets' index entries
+
+    def get_signal_subscriptions(self) -> dict[Any, Any]:
+        return {
+            tk.signals.action_succeeded: [
+                {"sender": "organization_update", "receiver": search.reindex_updated_agency}
+            ]
+        }
+
+    # IPermissionLabels: the access levels of QĐ 43 Art. 10–11
+
+    def get_dataset_labels(self, dataset_obj: Any) -> list[str]:
+        return access.dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
+        return access.user_labels(user_obj)

@@ -15,8 +15,47 @@ def clean_db(reset_db, migrate_db_for):
     reset_db()
     migrate_db_for("activity")
     migrate_db_for("harvest")
+    migrate_db_for("daknong")
+
+
+@pytest.fixture(scope="module")
+def module_clean_db(reset_db, reset_index, migrate_db_for):
+    """``clean_db`` and ``clean_index`` once per module, with the plugins loaded.
+
+    For modules whose tests only read one shared corpus (search, catalogue): building it for
+    every test would cost a minute. Keep the migrations in step with ``clean_db``.
+    """
+    import ckan.plugins as plugins
+
+    plugins.load_all()
+    reset_db()
+    migrate_db_for("activity")
+    migrate_db_for("harvest")
+    migrate_db_for("daknong")
+    reset_index()
+    yield
+    plugins.unload_non_system_plugins()
 
 
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture
+def agency() -> dict:
+    """An agency organisation with a valid QĐ 20 code (the schema requires one)."""
+    from ckanext.daknong.tests.factories import Agency
+
+    return Agency()
+
+
+@pytest.fixture
+def smtp_server(ckan_config, monkeypatch):
+    """A real SMTP server on loopback; CKAN's mailer is pointed at it. Yields its mailbox."""
+    from ckanext.daknong.tests.smtp_server import SMTPServer
+
+    with SMTPServer() as server:
+        monkeypatch.setitem(ckan_config, "smtp.server", server.address)
+        monkeypatch.setitem(ckan_config, "smtp.mail_from", "cong-du-lieu@daknong.invalid")
+        yield server.mailbox

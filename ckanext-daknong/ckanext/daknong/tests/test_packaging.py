@@ -56,6 +56,21 @@ def test_wheel_carries_the_plugin_and_its_declarations(wheel):
 
     assert "ckanext/daknong/plugin.py" in names
     assert "ckanext/daknong/config_declaration.yaml" in names
+    assert "ckanext/daknong/migration/daknong/alembic.ini" in names
+    assert "ckanext/daknong/migration/daknong/env.py" in names
+    versions = REPO_ROOT / "ckanext-daknong/ckanext/daknong/migration/daknong/versions"
+    for migration in versions.glob("*.py"):
+        assert f"ckanext/daknong/migration/daknong/versions/{migration.name}" in names
+
+
+def test_wheel_carries_the_compiled_translations(wheel):
+    names = set(wheel.namelist())
+    catalogues = REPO_ROOT / "ckanext-daknong/ckanext/daknong/i18n"
+    compiled = sorted(catalogues.glob("*/LC_MESSAGES/ckanext-daknong.mo"))
+
+    assert compiled, "no compiled catalogue: run make i18n"
+    for mo in compiled:
+        assert f"ckanext/daknong/i18n/{mo.relative_to(catalogues).as_posix()}" in names
     assert "ckanext/__init__.py" not in names  # ckanext stays a namespace package
 
 

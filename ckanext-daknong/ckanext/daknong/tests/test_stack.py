@@ -7,6 +7,8 @@ import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.daknong.tests.factories import Agency
+
 VIETNAMESE_TITLE = "Dữ liệu dân cư huyện Đắk Glong — thống kê năm 2024"
 VIETNAMESE_NOTES = "Số hộ, nhân khẩu và tỷ lệ hộ nghèo của 7 xã; cập nhật ngày 01/7/2024."
 
@@ -14,7 +16,7 @@ VIETNAMESE_NOTES = "Số hộ, nhân khẩu và tỷ lệ hộ nghèo của 7 x�
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 class TestPostgresAndSolr:
     def test_created_dataset_is_found_through_solr(self):
-        org = factories.Organization()
+        org = Agency()
         created = call_action(
             "package_create",
             context={"user": factories.Sysadmin()["name"]},
@@ -22,6 +24,7 @@ class TestPostgresAndSolr:
             title="Số liệu kiểm tra Solr",
             owner_org=org["id"],
             access_level="open",
+            license_id="cc-by",
         )
 
         result = call_action("package_search", q="name:so-lieu-kiem-tra-solr")
@@ -30,7 +33,7 @@ class TestPostgresAndSolr:
         assert result["results"][0]["id"] == created["id"]
 
     def test_vietnamese_text_round_trips_through_postgres_and_solr(self):
-        org = factories.Organization()
+        org = Agency()
         created = call_action(
             "package_create",
             context={"user": factories.Sysadmin()["name"]},
@@ -39,6 +42,7 @@ class TestPostgresAndSolr:
             notes=VIETNAMESE_NOTES,
             owner_org=org["id"],
             access_level="open",
+            license_id="cc-by",
         )
 
         shown = call_action("package_show", id=created["id"])
@@ -49,7 +53,7 @@ class TestPostgresAndSolr:
         assert [r["title"] for r in found["results"]] == [VIETNAMESE_TITLE]
 
     def test_solr_search_does_not_match_unrelated_text(self):
-        org = factories.Organization()
+        org = Agency()
         call_action(
             "package_create",
             context={"user": factories.Sysadmin()["name"]},
@@ -57,6 +61,7 @@ class TestPostgresAndSolr:
             title="Bản đồ đất đai",
             owner_org=org["id"],
             access_level="open",
+            license_id="cc-by",
         )
 
         assert call_action("package_search", q="tiêm chủng")["count"] == 0

@@ -14,6 +14,8 @@ import pytest
 import requests
 from ckan.tests import factories
 
+from ckanext.daknong.tests.factories import Agency
+
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
@@ -47,7 +49,7 @@ def live_portal(ckan_config, tmp_path) -> Iterator[str]:
             try:
                 requests.get(f"{base}/api/3/action/status_show", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # workers still loading
                 time.sleep(0.3)
         else:
             pytest.fail("gunicorn did not answer within 90 s")
@@ -69,7 +71,7 @@ class TestPortalOverHttp:
 
     def test_dataset_created_over_http_is_served_by_every_worker(self, live_portal):
         sysadmin = factories.SysadminWithToken()
-        org = factories.Organization()
+        org = Agency()
         created = requests.post(
             f"{live_portal}/api/3/action/package_create",
             json={
@@ -77,6 +79,7 @@ class TestPortalOverHttp:
                 "title": "Dữ liệu tạo qua HTTP",
                 "owner_org": org["id"],
                 "access_level": "open",
+                "license_id": "cc-by",
             },
             headers={"Authorization": sysadmin["token"]},
             timeout=30,

@@ -1,9 +1,11 @@
-"""Flask blueprints of the core portal."""
+"""Flask blueprints of the core portal, collected by ``toolkit.blanket.blueprints``.
+
+The blanket registers the Blueprint objects named in ``__all__``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from ckanext.daknong.views.access import access_requests
+from ckanext.daknong.views.catalogue import catalogue
 
-
-def get_blueprints() -> list[Blueprint]:
-    return []
+__all__ = ["access_requests", "catalogue"]

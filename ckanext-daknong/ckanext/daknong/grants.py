@@ -1,0 +1,432 @@
+"""Access requests and time-bound grants (QĐ 43 Art. 10.2; NĐ 47 Art. 35–38).
+
+The one home of the request workflow:
+
+    submitted ──provider refuses──────────────────────────► refused
+        │ provider approves
+        ├── needs the province (QĐ 43 Art. 10.2) ──► awaiting_approval ──refuses──► refused
+        │                                                   │ approves
+        └───────────────────────────────────────────────────┴──► granted ──► expired / revoked
+
+Deadlines are counted in Vietnamese working days (``workdays``); a grant is a row with an end
+date that ``access`` reads at every request, so it starts and stops without a reindex.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.plugins.toolkit import _
+
+from ckanext.daknong import access, notifications, workdays
+from ckanext.daknong.model.access import AccessGrant, AccessRequest
+
+log = logging.getLogger(__name__)
+
+LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+SUBMITTED = "submitted"
+AWAITING_APPROVAL = "awaiting_approval"
+GRANTED = "granted"
+REFUSED = "refused"
+EXPIRED = "expired"
+REVOKED = "revoked"
+OPEN_STATUSES = (SUBMITTED, AWAITING_APPROVAL)
+
+REQUIRED_FIELDS = (
+    "dataset_id",
+    "requester_org_id",
+    "application",
+    "purpose",
+    "intended_use",
+    "requested_data",
+    "access_frequency",
+    "period_start",
+    "period_end",
+)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def active_grant_dataset_ids(org_ids: list[str], at: dt.datetime | None = None) -> set[str]:
+    """Datasets any of these agencies may read now through a grant."""
+    moment = at or now()
+    rows = model.Session.query(AccessGrant.dataset_id).filter(
+        AccessGrant.org_id.in_(org_ids),
+        AccessGrant.valid_from <= moment,
+        AccessGrant.valid_until > moment,
+        AccessGrant.revoked_at.is_(None),
+    )
+    return {row.dataset_id for row in rows}
+
+
+def grant_status(grant: AccessGrant, at: dt.datetime | None = None) -> str:
+    if grant.revoked_at is not None:
+        return REVOKED
+    return EXPIRED if grant.valid_until <= (at or now()) else GRANTED
+
+
+def request_status(request: AccessRequest) -> str:
+    """The stored status, with a granted request shown as expired or revoked at its end."""
+    if request.status != GRANTED:
+        return request.status
+    grant = model.Session.query(AccessGrant).filter_by(request_id=request.id).first()
+    return grant_status(grant) if grant else request.status
+
+
+def is_overdue(request: AccessRequest, at: dt.datetime | None = None) -> bool:
+    """The provider has not decided within the working-day deadline (NĐ 47 Art. 35.3)."""
+    return request.status == SUBMITTED and (at or now()) > request.provider_due_at
+
+
+def request_dict(request: AccessRequest, viewer: model.User | None = None) -> dict[str, Any]:
+    """The request as the API shows it; the dataset's title only to those who may read it.
+
+    A requesting agency knows the dataset's name (it typed it) but must not learn its title
+    before a grant (QĐ 43 Art. 10).
+    """
+    grant = model.Session.query(AccessGrant).filter_by(request_id=request.id).first()
+    dataset = model.Package.get(request.dataset_id)
+    readable = bool(dataset and viewer and access.can_read(viewer.name, dataset.id))
+    return {
+        "id": request.id,
+        "dataset_id": request.dataset_id,
+        "dataset_name": dataset.name if dataset else None,
+        "dataset_title": dataset.title if readable else None,
+        "provider_org_id": request.provider_org_id,
+        "requester_user_id": request.requester_user_id,
+        "requester_org_id": request.requester_org_id,
+        "requester_agency_code": request.requester_agency_code,
+        "requester_agency_name": request.requester_agency_name,
+        "application": request.application,
+        "purpose": request.purpose,
+        "intended_use": request.intended_use,
+        "requested_data": request.requested_data,
+        "access_frequency": request.access_frequency,
+        "period_start": request.period_start.isoformat(),
+        "period_end": request.period_end.isoformat(),
+        "status": request_status(request),
+        "needs_province_approval": request.needs_province_approval,
+        "created_at": request.created_at.isoformat(),
+        "provider_due_at": request.provider_due_at.isoformat(),
+        "overdue": is_overdue(request),
+        "refusal_reason": request.refusal_reason,
+        "grant": grant_dict(grant) if grant else None,
+        "history": list(request.history or []),
+    }
+
+
+def grant_dict(grant: AccessGrant) -> dict[str, Any]:
+    return {
+        "id": grant.id,
+        "request_id": grant.request_id,
+        "dataset_id": grant.dataset_id,
+        "org_id": grant.org_id,
+        "valid_from": grant.valid_from.isoformat(),
+        "valid_until": grant.valid_until.isoformat(),
+        "status": grant_status(grant),
+        "revoked_at": grant.revoked_at.isoformat() if grant.revoked_at else None,
+        "revoke_reason": grant.revoke_reason,
+    }
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+def _org_admin_ids(org_id: str) -> set[str]:
+    rows = model.Session.query(model.Member.table_id).filter(
+        model.Member.group_id == org_id,
+        model.Member.table_name == "user",
+        model.Member.capacity == "admin",
+        model.Member.state == model.State.ACTIVE,
+    )
+    return {row.table_id for row in rows}
+
+
+def is_provider(user: model.User | None, request: AccessRequest) -> bool:
+    """The owner agency's admins and its provider focal point (QĐ 43 Art. 20.1) decide."""
+    if not user or user.is_anonymous:
+        return False
+    if user.sysadmin or user.id in _org_admin_ids(request.provider_org_id):
+        return True
+    org = model.Group.get(request.provider_org_id)
+    focal_email = (org.extras.get("provider_focal_email") or "").strip().lower() if org else ""
+    return bool(focal_email) and (user.email or "").strip().lower() == focal_email
+
+
+def can_see_request(user: model.User | None, request: AccessRequest) -> bool:
+    if not user or user.is_anonymous:
+        return False
+    if user.sysadmin or is_provider(user, request) or access.is_province_approver(user):
+        return True
+    if access.is_data_administrator(user):
+        return True
+    return request.requester_org_id in access.user_organization_ids(user)
+
+
+def needs_province_approval(requester_org_id: str, provider_org_id: str) -> bool:
+    """QĐ 43 Art. 10.2: use beyond an agency's own scope needs UBND tỉnh approval."""
+    rule = tk.config.get("ckanext.daknong.province_approval_rule")
+    if rule == "always":
+        return True
+    if rule == "never":
+        return False
+    return requester_org_id != provider_org_id
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _history(request: AccessRequest, event: str, user: model.User, **extra: Any) -> None:
+    entry = {"event": event, "at": now().isoformat(), "by": user.name, **extra}
+    request.history = [*(request.history or []), entry]
+
+
+def _notify(request: AccessRequest, event: str, user: model.User) -> None:
+    """Tell the next party; a failed e-mail is recorded, never fatal."""
+    if event == "submitted":
+        recipients = notifications.provider_recipients(request.provider_org_id)
+    elif event == "awaiting_approval":
+        recipients = notifications.approver_recipients()
+    else:
+        recipients = notifications.requester_recipients(
+            request.requester_user_id, request.requester_org_id
+        )
+    dataset = model.Package.get(request.dataset_id)
+    # the name, not the title: the requester may not read the dataset (yet, or ever)
+    subject, body = notifications.message(
+        event, dataset.name, request.requester_agency_name, request.id
+    )
+    failed = notifications.send(recipients, subject, body)
+    if failed:
+        _history(request, "notification_failed", user, recipients=failed)
+
+
+def _parse_date(value: Any, field: str, errors: dict[str, list[str]]) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        errors.setdefault(field, []).append(_("Enter a date as YYYY-MM-DD"))
+        return None
+
+
+def create_request(user: model.User, data: dict[str, Any]) -> AccessRequest:
+    """Validate and store a new request; nothing is written when any check fails."""
+    errors: dict[str, list[str]] = {}
+    for field in REQUIRED_FIELDS:
+        if not str(data.get(field) or "").strip():
+            errors[field] = [_("Missing value")]
+    if errors:
+        raise tk.ValidationError(errors)
+
+    dataset = model.Package.get(data["dataset_id"])
+    if not dataset or dataset.state != model.State.ACTIVE or dataset.type != "dataset":
+        raise tk.ObjectNotFound(_("Dataset not found"))
+    level = access.access_level_of(dataset)
+    if level != access.RESTRICTED:
+        raise tk.ValidationError(
+            {
+                "dataset_id": [
+                    _("Only restricted data needs an access request: this is %s data") % level
+                ]
+            }
+        )
+
+    org = model.Group.get(data["requester_org_id"])
+    if not org or not org.is_organization or org.id not in access.user_organization_ids(user):
+        raise tk.ValidationError(
+            {"requester_org_id": [_("You can only request access for an agency you belong to")]}
+        )
+    if org.id == dataset.owner_org:
+        raise tk.ValidationError(
+            {"requester_org_id": [_("Your agency owns this dataset: no request is needed")]}
+        )
+
+    start = _parse_date(data["period_start"], "period_start", errors)
+    end = _parse_date(data["period_end"], "period_end", errors)
+    today = now().astimezone(LOCAL_TZ).date()
+    if end and end < today:
+        errors.setdefault("period_end", []).append(_("The end of the period is in the past"))
+    if start and end and end < start:
+        errors.setdefault("period_end", []).append(_("The end of the period is before its start"))
+    if errors:
+        raise tk.ValidationError(errors)
+
+    duplicate = (
+        model.Session.query(AccessRequest)
+        .filter(
+            AccessRequest.dataset_id == dataset.id,
+            AccessRequest.requester_org_id == org.id,
+            AccessRequest.status.in_(OPEN_STATUSES),
+        )
+        .first()
+    )
+    if duplicate:
+        raise tk.ValidationError(
+            {"dataset_id": [_("Your agency already has a pending request for this dataset")]}
+        )
+
+    created = now()
+    days = tk.config.get("ckanext.daknong.provider_decision_working_days")
+    due = workdays.calendar_from_config().add_working_days(created.astimezone(LOCAL_TZ), days)
+    request = AccessRequest(
+        dataset_id=dataset.id,
+        provider_org_id=dataset.owner_org,
+        requester_user_id=user.id,
+        requester_org_id=org.id,
+        requester_agency_code=str(
+            data.get("requester_agency_code") or org.extras.get("agency_code") or ""
+        ),
+        requester_agency_name=str(data.get("requester_agency_name") or org.title),
+        application=data["application"],
+        purpose=data["purpose"],
+        intended_use=data["intended_use"],
+        requested_data=data["requested_data"],
+        access_frequency=data["access_frequency"],
+        period_start=start,
+        period_end=end,
+        status=SUBMITTED,
+        needs_province_approval=needs_province_approval(org.id, dataset.owner_org),
+        created_at=created,
+        provider_due_at=due.astimezone(dt.timezone.utc),
+        history=[],
+    )
+    _history(request, "submitted", user)
+    model.Session.add(request)
+    model.Session.commit()
+    _notify(request, "submitted", user)
+    model.Session.commit()
+    return request
+
+
+def get_request(request_id: str) -> AccessRequest:
+    request = model.Session.get(AccessRequest, request_id)
+    if request is None:
+        raise tk.ObjectNotFound(_("Access request not found"))
+    return request
+
+
+def _grant(request: AccessRequest, user: model.User) -> AccessGrant:
+    end_of_period = dt.datetime.combine(request.period_end, dt.time(23, 59, 59), LOCAL_TZ)
+    grant = AccessGrant(
+        request_id=request.id,
+        dataset_id=request.dataset_id,
+        org_id=request.requester_org_id,
+        valid_from=now(),
+        valid_until=end_of_period.astimezone(dt.timezone.utc),
+    )
+    model.Session.add(grant)
+    request.status = GRANTED
+    _history(request, "granted", user, valid_until=grant.valid_until.isoformat())
+    return grant
+
+
+def decide(user: model.User, request: AccessRequest, decision: str, reason: str = "") -> None:
+    """Record a provider's or an approver's decision; refusals need a reason."""
+    if decision not in ("approve", "refuse"):
+        raise tk.ValidationError({"decision": [_("Decision must be approve or refuse")]})
+    if decision == "refuse" and not reason.strip():
+        raise tk.ValidationError({"reason": [_("A refusal must give its reason")]})
+    if request.status == SUBMITTED:
+        if not is_provider(user, request):
+            raise tk.NotAuthorized(_("Only the providing agency decides on this request"))
+        request.provider_decided_by = user.id
+        request.provider_decided_at = now()
+        stage = "provider"
+    elif request.status == AWAITING_APPROVAL:
+        if not access.is_province_approver(user):
+            raise tk.NotAuthorized(_("Only a province approver decides on this request"))
+        request.approver_decided_by = user.id
+        request.approver_decided_at = now()
+        stage = "approver"
+    else:
+        raise tk.ValidationError({"status": [_("This request has already been decided")]})
+
+    if decision == "refuse":
+        request.status = REFUSED
+        request.refusal_reason = reason.strip()
+        _history(request, "refused", user, stage=stage, reason=request.refusal_reason)
+    elif stage == "provider" and request.needs_province_approval:
+        request.status = AWAITING_APPROVAL
+        _history(request, "provider_approved", user)
+    else:
+        _history(request, f"{stage}_approved", user)
+        _grant(request, user)
+    model.Session.commit()
+    _notify(request, request.status, user)
+    model.Session.commit()
+
+
+def revoke(user: model.User, grant: AccessGrant, reason: str) -> None:
+    request = model.Session.get(AccessRequest, grant.request_id) if grant.request_id else None
+    if not (user.sysadmin or (request is not None and is_provider(user, request))):
+        raise tk.NotAuthorized(_("Only the providing agency revokes this grant"))
+    if not reason.strip():
+        raise tk.ValidationError({"reason": [_("A revocation must give its reason")]})
+    if grant_status(grant) != GRANTED:
+        raise tk.ValidationError({"id": [_("This grant is no longer active")]})
+    grant.revoked_at = now()
+    grant.revoked_by = user.id
+    grant.revoke_reason = reason.strip()
+    if request is not None:
+        _history(request, "revoked", user, reason=grant.revoke_reason)
+    model.Session.commit()
+
+
+def get_grant(grant_id: str) -> AccessGrant:
+    grant = model.Session.get(AccessGrant, grant_id)
+    if grant is None:
+        raise tk.ObjectNotFound(_("Access grant not found"))
+    return grant
+
+
+def list_requests(
+    user: model.User, role: str = "", status: str = "", dataset_id: str = ""
+) -> list[dict[str, Any]]:
+    """Requests the user may see, by role: requester, provider, approver or all visible."""
+    query = model.Session.query(AccessRequest).order_by(AccessRequest.created_at.desc())
+    if dataset_id:
+        dataset = model.Package.get(dataset_id)
+        query = query.filter(AccessRequest.dataset_id == (dataset.id if dataset else dataset_id))
+    org_ids = access.user_organization_ids(user)
+    if role == "requester":
+        query = query.filter(AccessRequest.requester_org_id.in_(org_ids))
+    elif role == "approver":
+        if not (user.sysadmin or access.is_province_approver(user)):
+            return []
+        query = query.filter(AccessRequest.status == AWAITING_APPROVAL)
+    requests = [r for r in query if can_see_request(user, r)]
+    if role == "provider":
+        requests = [r for r in requests if is_provider(user, r)]
+    result = [request_dict(r, user) for r in requests]
+    return [r for r in result if not status or r["status"] == status]
+
+
+def list_grants(
+    user: model.User, dataset_id: str = "", active_only: bool = False
+) -> list[dict[str, Any]]:
+    """Grants held by the user's agencies or given on their datasets (all, for sysadmins)."""
+    query = model.Session.query(AccessGrant).order_by(AccessGrant.valid_from.desc())
+    if dataset_id:
+        dataset = model.Package.get(dataset_id)
+        query = query.filter(AccessGrant.dataset_id == (dataset.id if dataset else dataset_id))
+    if not (user.sysadmin or access.is_data_administrator(user)):
+        org_ids = access.user_organization_ids(user)
+        owned = model.Session.query(model.Package.id).filter(model.Package.owner_org.in_(org_ids))
+        query = query.filter(
+            AccessGrant.org_id.in_(org_ids) | AccessGrant.dataset_id.in_(owned.scalar_subquery())
+        )
+    grants = [grant_dict(g) for g in query]
+    return [g for g in grants if not active_only or g["status"] == GRANTED]

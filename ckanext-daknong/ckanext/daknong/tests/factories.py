@@ -1,0 +1,33 @@
+"""Factories for the portal's schemas: CKAN's own factories miss our required fields.
+
+``Agency`` is an organisation with a unique, valid QĐ 20 ``agency_code`` (required by the
+organisation schema); ``DaknongDataset`` is a ``dataset`` owned by a fresh agency.
+"""
+
+from __future__ import annotations
+
+import factory
+from ckan.tests import factories
+
+
+class Agency(factories.Organization):
+    """An agency organisation with a unique, valid (illustrative) code under H16."""
+
+    agency_code = factory.Sequence(lambda n: f"H16.T{n}")
+    code_illustrative = True
+
+
+class DaknongDataset(factories.Dataset):
+    """A ``dataset`` of a fresh agency; open data with an open licence unless told otherwise."""
+
+    owner_org = factory.LazyFunction(lambda: Agency()["id"])
+    access_level = "open"
+    license_id = "cc-by"
+
+
+class Database(factories.Dataset):
+    """A ``database`` catalogue entry of a fresh agency."""
+
+    type = "database"
+    owner_org = factory.LazyFunction(lambda: Agency()["id"])
+    database_type = "shared"

@@ -1,0 +1,461 @@
+"""Access levels on every path (QĐ 43 Art. 10–11; NĐ 47 Art. 17, 35).
+
+One world per test: an owner agency with an open, a shared and a restricted dataset (each with
+a tag, a link resource and unique marker words), and a user for every role. Each test takes
+one path and checks every role × level pair: entitled users see the dataset's markers, all
+others see none of them — no title, name, id, description, tag, resource name or URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from ckan import model
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+
+from ckanext.daknong.model.access import AccessGrant
+from ckanext.daknong.tests.factories import Agency
+
+LEVELS = ("open", "shared", "restricted")
+ROLES = (
+    "anonymous",
+    "no_agency",
+    "other_agency",
+    "owner_member",
+    "owner_editor",
+    "owner_admin",
+    "granted_active",
+    "granted_expired",
+    "province_approver",
+    "sysadmin",
+)
+
+# Who may read each level (QĐ 43 Art. 10–11). A grant is read through the grant table, so an
+# expired grant is the same as none.
+ENTITLED = {
+    "open": set(ROLES),
+    "shared": set(ROLES) - {"anonymous", "no_agency"},
+    "restricted": {"owner_member", "owner_editor", "owner_admin", "granted_active", "sysadmin"},
+}
+# Paths that list public data only, whoever asks (they read the raw ``private`` flag).
+PUBLIC_ONLY = {"open": set(ROLES), "shared": set(), "restricted": set()}
+SYSADMIN_AND_PUBLIC = {"open": set(ROLES), "shared": {"sysadmin"}, "restricted": {"sysadmin"}}
+
+
+@dataclass
+class World:
+    datasets: dict[str, dict[str, Any]]
+    tokens: dict[str, str | None]
+    users: dict[str, dict[str, Any]]
+    owner: dict[str, Any]
+    markers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def headers(self, role: str) -> dict[str, str]:
+        token = self.tokens[role]
+        return {"Authorization": token} if token else {}
+
+
+def _member(org: dict[str, Any], role: str = "member") -> dict[str, Any]:
+    user = factories.UserWithToken()
+    call_action(
+        "organization_member_create",
+        id=org["id"],
+        username=user["name"],
+        role=role,
+    )
+    return user
+
+
+def _grant(dataset_id: str, org_id: str, until: dt.datetime) -> None:
+    model.Session.add(
+        AccessGrant(
+            dataset_id=dataset_id,
+            org_id=org_id,
+            valid_from=until - dt.timedelta(days=30),
+            valid_until=until,
+        )
+    )
+    model.Session.commit()
+
+
+@pytest.fixture
+def world(ckan_config, monkeypatch) -> World:
+    owner = Agency(name="co-quan-chu-quan", title="Cơ quan chủ quản")
+    other = Agency(name="co-quan-khac")
+    granted = Agency(name="co-quan-duoc-cap-quyen")
+    expired = Agency(name="co-quan-het-han")
+    province = Agency(name="ubnd-tinh-thu-nghiem")
+    monkeypatch.setitem(
+        ckan_config, "ckanext.daknong.province_approver_organization", province["name"]
+    )
+    sysadmin = factories.SysadminWithToken()
+    users = {
+        "no_agency": factories.UserWithToken(),
+        "other_agency": _member(other),
+        "owner_member": _member(owner),
+        "owner_editor": _member(owner, "editor"),
+        "owner_admin": _member(owner, "admin"),
+        "granted_active": _member(granted),
+        "granted_expired": _member(expired),
+        "province_approver": _member(province, "admin"),
+        "sysadmin": sysadmin,
+    }
+    datasets, markers = {}, {}
+    for level in LEVELS:
+        word = f"dautieu{level}"
+        dataset = call_action(
+            "package_create",
+            context={"user": sysadmin["name"]},
+            name=f"du-lieu-{word}",
+            title=f"Tiêu đề {word}",
+            notes=f"Mô tả motachi{level}",
+            owner_org=owner["id"],
+            access_level=level,
+            license_id="cc-by" if level == "open" else "other-closed",
+            tags=[{"name": f"nhan{level}"}],
+            resources=[{"name": f"tainguyen{level}", "url": f"https://example.org/tep{level}.csv"}],
+        )
+        datasets[level] = dataset
+        markers[level] = {
+            "id": dataset["id"],
+            "name": f"du-lieu-{word}",
+            "notes": f"motachi{level}",
+            "tag": f"nhan{level}",
+            "resource": f"tainguyen{level}",
+            "url": f"tep{level}.csv",
+        }
+    now = dt.datetime.now(dt.timezone.utc)
+    _grant(datasets["restricted"]["id"], granted["id"], now + dt.timedelta(days=30))
+    _grant(datasets["restricted"]["id"], expired["id"], now - dt.timedelta(minutes=1))
+    tokens: dict[str, str | None] = {"anonymous": None}
+    tokens.update({role: user["token"] for role, user in users.items()})
+    return World(datasets=datasets, tokens=tokens, users=users, owner=owner, markers=markers)
+
+
+def _check(
+    world: World,
+    fetch: Callable[[str, str], str],
+    entitled: dict[str, set[str]] = ENTITLED,
+    shown: str = "name",
+    supplied: str | None = None,
+) -> None:
+    """For every role and level, the dataset's markers appear exactly when the role is entitled.
+
+    ``shown`` is the marker an entitled user must find; ``supplied`` is the identifier the
+    request itself carries (a URL holding a name), which a refusal may echo without leaking.
+    """
+    failures = []
+    for role in ROLES:
+        for level in LEVELS:
+            body = fetch(role, level)
+            markers = world.markers[level]
+            if role in entitled[level]:
+                if markers[shown] not in body:
+                    failures.append(f"{role} cannot see {level} data")
+                continue
+            present = [v for k, v in markers.items() if k != supplied and v in body]
+            if present:
+                failures.append(f"{role} sees {level} data: {present}")
+    assert not failures, "\n".join(failures)
+
+
+def _check_listing(
+    world: World,
+    fetch: Callable[[str], str],
+    entitled: dict[str, set[str]] = ENTITLED,
+    shown: str = "name",
+) -> None:
+    """A listing fetched once per role; then every level is checked in that one body."""
+    bodies = {role: fetch(role) for role in ROLES}
+    _check(world, lambda role, level: bodies[role], entitled, shown)
+
+
+def _api(app, world: World, role: str, action: str, **params: Any) -> str:
+    response = app.post(f"/api/3/action/{action}", json=params, headers=world.headers(role))
+    assert response.status_code in (200, 403, 404), (action, role, response.status_code)
+    return response.get_data(as_text=True)
+
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
+
+
+class TestDatasetPaths:
+    def test_package_show(self, app, world):
+        _check(
+            world, lambda r, lv: _api(app, world, r, "package_show", id=world.datasets[lv]["id"])
+        )
+
+    def test_dataset_page(self, app, world):
+        def fetch(role: str, level: str) -> str:
+            name = world.datasets[level]["name"]
+            return app.get(f"/dataset/{name}", headers=world.headers(role)).get_data(as_text=True)
+
+        _check(world, fetch, shown="notes", supplied="name")
+
+    def test_resource_show_and_page(self, app, world):
+        def fetch(role: str, level: str) -> str:
+            dataset = world.datasets[level]
+            res_id = dataset["resources"][0]["id"]
+            api = _api(app, world, role, "resource_show", id=res_id)
+            page = app.get(
+                f"/dataset/{dataset['id']}/resource/{res_id}", headers=world.headers(role)
+            ).get_data(as_text=True)
+            return api + page
+
+        _check(world, fetch, shown="resource", supplied="id")
+
+    def test_link_resource_download_redirect(self, app, world):
+        def fetch(role: str, level: str) -> str:
+            dataset = world.datasets[level]
+            res_id = dataset["resources"][0]["id"]
+            response = app.get(
+                f"/dataset/{dataset['id']}/resource/{res_id}/download",
+                headers=world.headers(role),
+                follow_redirects=False,
+            )
+            return response.headers.get("Location", "") + response.get_data(as_text=True)
+
+        _check(world, fetch, shown="url", supplied="id")
+
+    def test_resource_view_list(self, app, world):
+        def fetch(role: str, level: str) -> str:
+            res_id = world.datasets[level]["resources"][0]["id"]
+            body = _api(app, world, role, "resource_view_list", id=res_id)
+            # view lists carry no dataset text: entitlement shows as success
+            return world.markers[level]["name"] if '"success": true' in body else body
+
+        _check(world, fetch)
+
+    def test_activity_stream(self, app, world):
+        def fetch(role: str, level: str) -> str:
+            dataset_id = world.datasets[level]["id"]
+            return _api(app, world, role, "package_activity_list", id=dataset_id)
+
+        _check(world, fetch, supplied="id")
+
+
+class TestListings:
+    def test_package_search_with_include_private(self, app, world):
+        _check_listing(
+            world,
+            lambda r: _api(app, world, r, "package_search", q="*:*", include_private=True),
+        )
+
+    def test_package_search_without_include_private_lists_open_data_only(self, app, world):
+        _check_listing(world, lambda r: _api(app, world, r, "package_search", q="*:*"), PUBLIC_ONLY)
+
+    def test_package_search_fq_on_access_level(self, app, world):
+        def fetch(role: str) -> str:
+            return "".join(
+                _api(
+                    app,
+                    world,
+                    role,
+                    "package_search",
+                    fq=f"access_level:{lv}",
+                    include_private=True,
+                )
+                for lv in LEVELS
+            )
+
+        _check_listing(world, fetch)
+
+    def test_web_search_page(self, app, world):
+        _check_listing(
+            world,
+            lambda r: app.get("/dataset/", headers=world.headers(r)).get_data(as_text=True),
+        )
+
+    def test_package_list_and_current_package_list(self, app, world):
+        def fetch(role: str) -> str:
+            return _api(app, world, role, "package_list")
+
+        _check_listing(world, fetch, PUBLIC_ONLY)
+
+    def test_current_package_list_with_resources(self, app, world):
+        def fetch(role: str) -> str:
+            return _api(app, world, role, "current_package_list_with_resources")
+
+        # Upstream lists private datasets to sysadmins only; everyone else gets open data.
+        _check_listing(world, fetch, SYSADMIN_AND_PUBLIC)
+
+    def test_package_autocomplete(self, app, world):
+        def fetch(role: str) -> str:
+            return _api(app, world, role, "package_autocomplete", q="du-lieu")
+
+        # autocomplete returns name and title only: the name marker is what is checked
+        _check_listing(world, fetch)
+
+    def test_resource_search_lists_open_data_only(self, app, world):
+        def fetch(role: str) -> str:
+            return _api(app, world, role, "resource_search", query="name:tainguyen")
+
+        _check_listing(world, fetch, PUBLIC_ONLY, shown="resource")
+
+    def test_tag_list_autocomplete_and_search(self, app, world):
+        def fetch(role: str) -> str:
+            return (
+                _api(app, world, role, "tag_list")
+                + _api(app, world, role, "tag_autocomplete", q="nhan")
+                + _api(app, world, role, "tag_search", q="nhan")
+            )
+
+        _check_listing(world, fetch, shown="tag")
+
+    def test_tag_show(self, app, world):
+        def fetch(role: str, level: str) -> str:
+            return _api(app, world, role, "tag_show", id=f"nhan{level}", include_datasets=True)
+
+        _check(world, fetch, shown="name", supplied="tag")
+
+    def test_feeds_list_open_data_only(self, app, world):
+        _check_listing(
+            world,
+            lambda r: app.get("/feeds/dataset.atom", headers=world.headers(r)).get_data(
+                as_text=True
+            ),
+            PUBLIC_ONLY,
+        )
+
+    def test_organization_page_and_show(self, app, world):
+        def fetch(role: str) -> str:
+            page = app.get(
+                f"/organization/{world.owner['name']}", headers=world.headers(role)
+            ).get_data(as_text=True)
+            return page + _api(
+                app, world, role, "organization_show", id=world.owner["id"], include_datasets=True
+            )
+
+        _check_listing(world, fetch)
+
+    def test_organization_dataset_count_matches_entitlement(self, app, world):
+        for role in ROLES:
+            body = app.post(
+                "/api/3/action/organization_show",
+                json={"id": world.owner["id"]},
+                headers=world.headers(role),
+            ).json
+            visible = sum(role in ENTITLED[lv] for lv in LEVELS)
+            assert body["result"]["package_count"] == visible, role
+
+    def test_user_show_with_datasets_of_the_creator(self, app, world):
+        creator = world.users["sysadmin"]["name"]
+        _check_listing(
+            world,
+            lambda r: _api(app, world, r, "user_show", id=creator, include_datasets=True),
+            # Upstream: other people's user pages list public datasets only.
+            SYSADMIN_AND_PUBLIC,
+        )
+
+    def test_dcat_catalogue_lists_open_data_only(self, app, world):
+        _check_listing(
+            world,
+            lambda r: app.get("/catalog.ttl", headers=world.headers(r)).get_data(as_text=True),
+            PUBLIC_ONLY,
+            shown="id",
+        )
+
+    def test_dcat_dataset_documents(self, app, world):
+        def fetch(role: str, level: str) -> str:
+            name = world.datasets[level]["name"]
+            return app.get(f"/dataset/{name}.ttl", headers=world.headers(role)).get_data(
+                as_text=True
+            )
+
+        _check(world, fetch, shown="id", supplied="name")
+
+
+class TestWritePaths:
+    def test_private_follows_access_level_whatever_the_client_sends(self, world):
+        """QĐ 43 Art. 10–11: only open data is public, on create, update and patch."""
+        sysadmin = world.users["sysadmin"]["name"]
+        created = call_action(
+            "package_create",
+            context={"user": sysadmin},
+            name="du-lieu-gui-private-sai",
+            owner_org=world.owner["id"],
+            access_level="shared",
+            private=False,
+        )
+        patched = call_action(
+            "package_patch",
+            context={"user": sysadmin},
+            id=created["id"],
+            private=False,
+        )
+        opened = call_action(
+            "package_patch",
+            context={"user": sysadmin},
+            id=created["id"],
+            access_level="open",
+            license_id="cc-by",
+            private=True,
+        )
+
+        assert created["private"] is True
+        assert patched["private"] is True
+        assert opened["private"] is False
+
+    def test_bulk_make_public_refuses_non_open_datasets(self, world):
+        from ckan.logic import ValidationError
+
+        with pytest.raises(ValidationError) as error:
+            call_action(
+                "bulk_update_public",
+                context={"user": world.users["sysadmin"]["name"]},
+                datasets=[world.datasets["restricted"]["id"]],
+                org_id=world.owner["id"],
+            )
+
+        assert world.datasets["restricted"]["name"] in str(error.value.error_dict)
+        assert model.Package.get(world.datasets["restricted"]["id"]).private is True
+
+    def test_editing_stays_with_the_owner_agency(self, app, world):
+        """A grant gives read access, never edit rights."""
+        for role in ("granted_active", "other_agency", "province_approver", "owner_member"):
+            response = app.post(
+                "/api/3/action/package_patch",
+                json={"id": world.datasets["restricted"]["id"], "notes": "sửa trái phép"},
+                headers=world.headers(role),
+            )
+            assert response.status_code == 403, role
+
+
+class TestHarvestSources:
+    def test_harvest_source_list_is_for_sysadmins_only(self, app, world):
+        for role in ROLES:
+            response = app.post(
+                "/api/3/action/harvest_source_list", json={}, headers=world.headers(role)
+            )
+            expected = 200 if role == "sysadmin" else 403
+            assert response.status_code == expected, role
+
+
+class TestGrantTiming:
+    def test_grant_takes_effect_at_once_and_ends_at_its_end(self, app, world):
+        """No reindex: the user side of the labels reads the grant table at every request."""
+        restricted = world.datasets["restricted"]
+        other = world.users["other_agency"]
+        org_id = next(
+            m.group_id
+            for m in model.Session.query(model.Member).filter_by(
+                table_id=other["id"], state="active"
+            )
+        )
+
+        def sees() -> bool:
+            body = _api(app, world, "other_agency", "package_search", q="*:*", include_private=True)
+            return restricted["name"] in body
+
+        assert not sees()
+        _grant(restricted["id"], org_id, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
+        assert sees()
+        grant = model.Session.query(AccessGrant).filter_by(org_id=org_id).one()
+        grant.valid_until = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+        model.Session.commit()
+        assert not sees()

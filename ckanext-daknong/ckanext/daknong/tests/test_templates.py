@@ -1,0 +1,123 @@
+"""Pages: an agency's focal points are public (NĐ 47 Art. 7); our snippets render."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckanext.daknong.tests.factories import Agency, DaknongDataset, Database
+
+FOCAL_POINT = {
+    "provider_focal_name": "Nguyễn Văn An",
+    "provider_focal_position": "Phó Giám đốc Sở",
+    "provider_focal_email": "an@demo.daknong.invalid",
+    "provider_focal_phone": "0912 345 678",
+    "consumer_focal_name": "Trần Thị Bình",
+}
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestAgencyPagesNd47Art7:
+    def test_agency_page_shows_its_focal_points_to_anonymous_visitors(self, app):
+        agency = Agency(**FOCAL_POINT)
+
+        page = app.get(f"/organization/{agency['name']}").body
+
+        assert "Nguyễn Văn An, Phó Giám đốc Sở" in page
+        assert "an@demo.daknong.invalid" in page
+        assert 'href="tel:0912345678"' in page
+        assert "Trần Thị Bình" in page
+
+    def test_agency_without_focal_points_has_no_empty_section(self, app):
+        agency = Agency()
+
+        page = app.get(f"/organization/{agency['name']}").body
+
+        assert "daknong-focal-points" not in page
+
+    def test_about_page_shows_fields_with_their_labels_not_codes(self, app):
+        parent = Agency(title="UBND tỉnh")
+        agency = Agency(agency_code="H16.09", agency_level="department", parent=parent["name"])
+
+        vietnamese = app.get(f"/organization/about/{agency['name']}").body
+        english = app.get(f"/en/organization/about/{agency['name']}").body
+
+        assert "Mã định danh điện tử" in vietnamese
+        assert "H16.09" in vietnamese
+        assert "Sở, ban, ngành" in vietnamese
+        assert f'href="/organization/{parent["name"]}"' in vietnamese
+        assert "Department or sector agency" in english
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestDatasetPages:
+    def test_database_page_renders_its_items_and_services(self, app, agency):
+        database = Database(
+            owner_org=agency["id"],
+            data_items=[{"item_name": "Thông tin thửa đất", "sharing_category": "shared"}],
+            sharing_services=[{"service_name": "Tra cứu thửa đất", "method": "online_query"}],
+        )
+
+        page = app.get(f"/database/{database['name']}").body
+
+        assert "Thông tin thửa đất" in page
+        assert "Tra cứu thửa đất" in page
+
+    def test_dataset_page_links_its_database(self, app, agency):
+        database = Database(owner_org=agency["id"])
+        dataset = DaknongDataset(owner_org=agency["id"], database=database["name"])
+
+        page = app.get(f"/dataset/{dataset['name']}").body
+
+        assert f'href="/database/{database["name"]}"' in page
+
+    def test_dataset_form_offers_the_code_lists_and_the_state_secret_declaration(self, app, agency):
+        from ckan.tests import factories
+
+        sysadmin = factories.SysadminWithToken()
+
+        page = app.get("/dataset/new", headers={"Authorization": sysadmin["token"]}).body
+
+        assert 'name="state_secret"' in page
+        assert "Thành phố Gia Nghĩa" in page
+        assert "Điều khoản sử dụng dữ liệu mở" in page
+
+    def test_agency_form_suggests_leadership_titles(self, app):
+        from ckan.tests import factories
+
+        sysadmin = factories.SysadminWithToken()
+
+        page = app.get("/organization/new", headers={"Authorization": sysadmin["token"]}).body
+
+        assert 'list="datalist-provider_focal_position"' in page
+        assert '<option value="Giám đốc Sở">' in page
+
+    def test_database_form_offers_data_items_and_sharing_services(self, app, agency):
+        from ckan.tests import factories
+
+        sysadmin = factories.SysadminWithToken()
+
+        page = app.get("/database/new", headers={"Authorization": sysadmin["token"]}).body
+
+        assert 'name="data_items-0-sharing_category"' in page
+        assert 'name="sharing_services-0-method"' in page
+        assert "Truy vấn trực tuyến giữa các hệ thống" in page
+
+    def test_agency_form_shows_bad_input_per_field_instead_of_failing(self, app):
+        from ckan.tests import factories
+
+        sysadmin = factories.SysadminWithToken()
+
+        response = app.post(
+            "/organization/new",
+            data={
+                "name": "so-x",
+                "title": "Sở X",
+                "agency_code": "X1",
+                "provider_focal_phone": "1",
+            },
+            headers={"Authorization": sysadmin["token"]},
+        )
+
+        assert response.status_code == 200
+        assert 'data-field-label="agency_code"' in response.body
+        assert 'data-field-label="provider_focal_phone"' in response.body
