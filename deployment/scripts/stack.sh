@@ -127,7 +127,15 @@ pg_data_dir() {
   fi
 }
 
-pg_run() { if as_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# Run as the server's user, from a folder it can enter (the checkout may be private).
+pg_run() { if as_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+
+# The server's log sits with our logs when the server's user can write there, else beside
+# its data directory.
+pg_log_file() {
+  local data=$1
+  if [[ $data == "$LOCAL/pg" ]]; then echo "$LOGS/postgresql.log"; else echo "$data.log"; fi
+}
 
 pg_start() {
   local data sock
@@ -152,12 +160,14 @@ pg_start() {
       || die "initdb failed (see $LOGS/pg-init.log)"
   fi
   pg_run mkdir -p "$sock"
-  say "starting PostgreSQL on 127.0.0.1:$DAKNONG_PG_PORT"
-  touch "$LOGS/postgresql.log"
-  as_root && chown postgres "$LOGS/postgresql.log"
-  pg_run "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$LOGS/postgresql.log" \
+  local log
+  log=$(pg_log_file "$data")
+  say "starting PostgreSQL on 127.0.0.1:$DAKNONG_PG_PORT (log: $log)"
+  touch "$log"
+  as_root && chown postgres "$log"
+  pg_run "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$log" \
     -o "-p $DAKNONG_PG_PORT -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" \
-    start >/dev/null || die "PostgreSQL did not start (see $LOGS/postgresql.log)"
+    start >/dev/null || die "PostgreSQL did not start (see $log)"
   echo "$data" >"$RUN/pg.started"
 }
 
