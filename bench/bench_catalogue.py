@@ -20,136 +20,52 @@ writes ``bench/results/catalogue.md`` and prints it.
 from __future__ import annotations
 
 import argparse
-import configparser
 import json
-import os
-import platform
 import secrets
 import statistics
-import string
-import subprocess
 import sys
 import tempfile
 import time
-from copy import deepcopy
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
-TEMPLATE = ROOT / "deployment" / "ckan.ini.in"
+from common import (
+    PLAIN_PLUGINS,
+    PORTAL_FIELDS,
+    PORTAL_PLUGINS,
+    VARIANTS,
+    check_side,
+    ckan,
+    ckan_app,
+    dataset_payload,
+    environment_line,
+    percentile,
+    prepare_database,
+    run_worker,
+    site_context,
+    write_configs,
+    write_result,
+)
 
 SITE_ID = "daknong-bench"
-DB_NAME = os.environ.get("DAKNONG_BENCH_DB", "ckan_bench")
-REDIS_DB = os.environ.get("DAKNONG_BENCH_REDIS_DB", "2")
-PORTAL_PLUGINS = os.environ.get(
-    "DAKNONG_PLUGINS",
-    "activity daknong scheming_datasets scheming_organizations harvest ckan_harvester "
-    "dcat dcat_rdf_harvester",
-)
-PLAIN_PLUGINS = "activity"
-VARIANTS = ("plain", "portal")
 
 # Issue 3, Performance: the portal's p50 over plain CKAN's p50.
 TARGETS = {"create": 1.3, "show": 1.2}
-
-NOTES = (
-    "Số hộ, nhân khẩu, lao động và tỷ lệ hộ nghèo của từng xã, thị trấn huyện Đắk Mil, tổng "
-    "hợp từ kết quả điều tra dân số và nhà ở giữa kỳ, cập nhật hằng năm. Dữ liệu dùng cho "
-    "quy hoạch, bố trí dân cư và các chương trình giảm nghèo bền vững của tỉnh Đắk Nông."
-)
-# What both sides store: the portal as schema fields, plain CKAN as extras.
-PORTAL_FIELDS = {
-    "access_level": "open",
-    "sector": "population",
-    "update_frequency": "annual",
-    "spatial_coverage": ["663"],
-    "temporal_start": "2023-01-01",
-    "temporal_end": "2023-12-31",
-    "data_sources": "Chi cục Thống kê huyện Đắk Mil",
-    "contact_name": "Nguyễn Văn An",
-    "contact_email": "thongke@daknong.gov.vn",
-}
-
-
-# --- configuration -------------------------------------------------------------------------
-
-
-def write_configs(directory: Path) -> dict[str, Path]:
-    """The two ini files: the portal's own template, bent to the bench's database and ids."""
-    env = {
-        "DAKNONG_SECRET_KEY": secrets.token_urlsafe(32),
-        "DAKNONG_WEB_PORT": os.environ.get("DAKNONG_WEB_PORT", "5000"),
-        "DAKNONG_DB_USER": os.environ.get("DAKNONG_DB_USER", "ckan_default"),
-        "DAKNONG_DB_PASSWORD": os.environ.get("DAKNONG_DB_PASSWORD", "pass"),
-        "DAKNONG_PG_PORT": os.environ.get("DAKNONG_PG_PORT", "5432"),
-        "DAKNONG_DB_NAME": DB_NAME,
-        "DAKNONG_SOLR_PORT": os.environ.get("DAKNONG_SOLR_PORT", "8983"),
-        "DAKNONG_REDIS_PORT": os.environ.get("DAKNONG_REDIS_PORT", "6379"),
-        "DAKNONG_LOCAL": str(directory),
-        "DAKNONG_PLUGINS": PORTAL_PLUGINS,
-    }
-    text = string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(env)
-    paths = {}
-    for variant in VARIANTS:
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.optionxform = str  # keep the keys' case
-        parser.read_string(text)
-        main = parser["app:main"]
-        main["ckan.site_id"] = SITE_ID
-        main["ckan.redis.url"] = f"redis://127.0.0.1:{env['DAKNONG_REDIS_PORT']}/{REDIS_DB}"
-        main["ckanext.daknong.demo_accounts_file"] = ""
-        if variant == "plain":
-            main["ckan.plugins"] = PLAIN_PLUGINS
-            for key in [k for k in main if k.startswith(("scheming.", "ckanext.", "ckan.harvest"))]:
-                del main[key]
-        for section in parser.sections():
-            if section.startswith("logger_"):
-                parser[section]["level"] = "WARNING"
-        paths[variant] = directory / f"{variant}.ini"
-        with paths[variant].open("w", encoding="utf-8") as out:
-            parser.write(out)
-    return paths
-
-
-def ckan(config: Path, *args: str) -> None:
-    """Run a ``ckan`` CLI command, failing loudly with its output."""
-    command = [str(Path(sys.executable).with_name("ckan")), "-c", str(config), *args]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.exit(f"{' '.join(command[2:])} failed:\n{done.stdout}\n{done.stderr}")
-
-
-def prepare_database(config: Path) -> None:
-    """CKAN's tables plus the migrations of the portal's plugins (a superset of plain's)."""
-    ckan(config, "db", "init")
-    ckan(config, "db", "upgrade", "-p", "harvest")
-    if (ROOT / "ckanext-daknong/ckanext/daknong/migration").is_dir():
-        ckan(config, "db", "upgrade", "-p", "daknong")
-    ckan(config, "search-index", "clear")
-
 
 # --- the measuring process -----------------------------------------------------------------
 
 
 def worker(variant: str, config: Path, iterations: int, warmup: int, tag: str) -> dict:
     """Load CKAN with ``config`` in this process and time the two actions."""
-    from ckan.cli import load_config
-    from ckan.config.middleware import make_app
-
-    app = make_app(load_config(str(config)))
-    with app._wsgi_app.test_request_context():
-        import ckan.plugins.toolkit as tk
-
+    with ckan_app(config) as tk:
         user, org, database = _setup(tk, variant, tag)
         create, show, ids = [], [], []
         for i in range(warmup + iterations):
-            payload = _payload(variant, org, database, f"{tag}-{i}")
+            payload = dataset_payload(variant, org, database, f"{tag}-{i}")
             started = time.perf_counter()
             created = tk.get_action("package_create")({"user": user}, payload)
             if i == 0:
-                _check_side(variant, created)
+                check_side(variant, created)
             if i >= warmup:
                 create.append(time.perf_counter() - started)
             ids.append(created["id"])
@@ -161,21 +77,10 @@ def worker(variant: str, config: Path, iterations: int, warmup: int, tag: str) -
     return {"variant": variant, "create": create, "show": show}
 
 
-def _check_side(variant: str, created: dict[str, Any]) -> None:
-    """Make sure each side really is what the report says it is."""
-    if variant == "portal":
-        assert created.get("access_level") == "open", "the portal schema did not apply"
-        assert created.get("spatial_coverage") == ["663"], "the portal schema did not apply"
-    else:
-        assert "access_level" not in created, "plain CKAN ran with a schema plugin"
-        assert {e["key"] for e in created["extras"]} == set(PORTAL_FIELDS)
-
-
 def _setup(tk: Any, variant: str, tag: str) -> tuple[str, str, str | None]:
     """An agency admin (not a sysadmin: authorisation is part of the cost), its agency and,
     on the portal, a database entry for datasets to reference."""
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True})["name"]
-    site = {"ignore_auth": True, "user": site_user}
+    site = site_context(tk)
     account = {
         "name": f"bench-{tag}",
         "email": f"bench-{tag}@example.org",
@@ -205,37 +110,7 @@ def _setup(tk: Any, variant: str, tag: str) -> tuple[str, str, str | None]:
     return user, org, database
 
 
-def _payload(variant: str, org: str, database: str | None, suffix: str) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "name": f"so-lieu-dan-so-dak-mil-{suffix}",
-        "title": "Số liệu dân số và lao động huyện Đắk Mil",
-        "notes": NOTES,
-        "owner_org": org,
-        "license_id": "cc-by",
-        "tags": [{"name": "dân số"}, {"name": "lao động"}, {"name": "thống kê"}],
-        "resources": [
-            {"name": "Bảng tổng hợp", "url": "https://example.org/dan-so.csv", "format": "CSV"},
-            {"name": "Bảng chi tiết", "url": "https://example.org/dan-so.xlsx", "format": "XLSX"},
-        ],
-    }
-    fields = deepcopy(PORTAL_FIELDS)
-    if variant == "portal":
-        return payload | fields | {"database": database}
-    extras = [
-        {"key": key, "value": json.dumps(value) if isinstance(value, list) else value}
-        for key, value in fields.items()
-    ]
-    return payload | {"extras": extras}
-
-
 # --- the driver ----------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile, in milliseconds."""
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank] * 1000
 
 
 def run_rounds(configs: dict[str, Path], args: argparse.Namespace) -> dict[str, dict]:
@@ -245,29 +120,23 @@ def run_rounds(configs: dict[str, Path], args: argparse.Namespace) -> dict[str, 
     for round_no in range(args.rounds):
         order = VARIANTS if round_no % 2 == 0 else tuple(reversed(VARIANTS))
         for variant in order:
-            command = [
-                sys.executable, __file__, "worker", variant, str(configs[variant]),
+            print(f"round {round_no + 1}/{args.rounds}: {variant}", file=sys.stderr)
+            result = run_worker(
+                __file__, "worker", variant, str(configs[variant]),
                 "--iterations", str(per_round), "--warmup", str(args.warmup),
                 "--tag", f"{variant}-{round_no}-{secrets.token_hex(3)}",
-            ]  # fmt: skip
-            print(f"round {round_no + 1}/{args.rounds}: {variant}", file=sys.stderr)
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            if done.returncode:
-                sys.exit(f"{variant} worker failed:\n{done.stdout}\n{done.stderr}")
-            result = json.loads(done.stdout.strip().splitlines()[-1])
+                label=f"{variant} worker",
+            )  # fmt: skip
             for action in ("create", "show"):
                 samples[variant][action] += result[action]
     return samples
 
 
 def report(samples: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> str:
-    import ckan
-
     lines = [
         "# Benchmark: portal `dataset` vs plain CKAN",
         "",
-        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · CKAN {ckan.__version__} · Python "
-        f"{platform.python_version()} · {os.cpu_count()} CPU · {args.rounds} alternating rounds, "
+        f"{environment_line()} · {args.rounds} alternating rounds, "
         f"{len(samples['plain']['create'])} measured calls per action and side "
         f"(after {args.warmup} warm-up calls per round)",
         "",
@@ -324,16 +193,13 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory(prefix="daknong-bench-") as tmp:
-        configs = write_configs(Path(tmp))
+        configs = write_configs(Path(tmp), dict.fromkeys(VARIANTS, SITE_ID))
         prepare_database(configs["portal"])
         try:
             samples = run_rounds(configs, args)
         finally:
             ckan(configs["portal"], "search-index", "clear")
-    text = report(samples, args)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "catalogue.md").write_text(text, encoding="utf-8")
-    print(text)
+    write_result("catalogue.md", report(samples, args))
 
 
 if __name__ == "__main__":

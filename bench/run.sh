@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Benchmark the portal's `dataset` against plain CKAN (issue 3, Performance): `make bench`.
+# Benchmark the portal against plain CKAN: `make bench`.
+#   bench_catalogue.py  package_create / package_show of our `dataset` (issue 3, Performance)
+#   bench_access.py     package_search on 10,000 datasets, grant visibility (issue 4)
 #
 # Starts the data services if they are not running (deployment/scripts/stack.sh services),
-# creates a fresh database `ckan_bench` owned by the CKAN role, runs bench/bench_catalogue.py
-# (which uses its own Solr site id and Redis database) and drops the database again, so the
-# portal's and the tests' data are never touched. Arguments go to bench_catalogue.py, e.g.
-#   bash bench/run.sh --iterations 300 --rounds 4
+# and for each benchmark creates a fresh database `ckan_bench` owned by the CKAN role, runs it
+# (each uses its own Solr site ids and Redis database) and drops the database again, so the
+# portal's and the tests' data are never touched. A first argument `catalogue` or `access`
+# runs that benchmark only; the other arguments go to the benchmark(s), e.g.
+#   bash bench/run.sh                                both, with their defaults
+#   bash bench/run.sh catalogue --iterations 300 --rounds 4
+#   bash bench/run.sh access --datasets 2000 --grants 3
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,11 +37,23 @@ psql_admin() {
 }
 drop_database() { psql_admin -c "DROP DATABASE IF EXISTS $DAKNONG_BENCH_DB WITH (FORCE)" >/dev/null; }
 
-say "creating a fresh database $DAKNONG_BENCH_DB"
-drop_database
-psql_admin -c "CREATE DATABASE $DAKNONG_BENCH_DB OWNER $DB_USER ENCODING 'UTF8' TEMPLATE template0" \
-  || die "could not create database $DAKNONG_BENCH_DB"
+create_database() {
+  say "creating a fresh database $DAKNONG_BENCH_DB"
+  drop_database
+  psql_admin -c "CREATE DATABASE $DAKNONG_BENCH_DB OWNER $DB_USER ENCODING 'UTF8' TEMPLATE template0" \
+    || die "could not create database $DAKNONG_BENCH_DB"
+}
 trap 'drop_database || true' EXIT
 
+BENCHES=(catalogue access)
+case ${1:-} in
+  catalogue | access) BENCHES=("$1"); shift ;;
+esac
+
 cd "$ROOT"
-"$ROOT/.venv/bin/python" bench/bench_catalogue.py "$@"
+for bench in "${BENCHES[@]}"; do
+  create_database
+  say "bench_$bench.py"
+  "$ROOT/.venv/bin/python" "bench/bench_$bench.py" "$@"
+  drop_database
+done

@@ -5,7 +5,7 @@ everything here fits its dynamic fields:
 
 * single-valued codes (``access_level``, ``sector``, ``agency_level``…) are indexed under their
   own names through the ``*`` string field and facet as they are;
-* list-valued codes (``foundation_data``, ``spatial_coverage``) cannot go there (``*`` is
+* list-valued codes (``foundation_data``, ``spatial_units``) cannot go there (``*`` is
   single-valued), so they are indexed as ``vocab_<field>``, CKAN's multi-valued string field.
   Filters may still say ``foundation_data:land``: :func:`before_dataset_search` rewrites it;
 * free text of our own fields goes to ``extras_<field>`` (a ``text`` field copied into the
@@ -365,7 +365,7 @@ def fold(text: str) -> str:
 # --- querying ----------------------------------------------------------------------------
 
 # List-valued schema fields that API clients may filter on by their own name.
-LIST_FIELDS = ("foundation_data", "spatial_coverage")
+LIST_FIELDS = ("foundation_data", "spatial_units")
 _LIST_FIELD_ALIAS = re.compile(rf"(^|[\s(+\-!])({'|'.join(LIST_FIELDS)}):")
 
 

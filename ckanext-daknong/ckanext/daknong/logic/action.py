@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan import model
+from ckan import authz, model
 
 from ckanext.daknong import access, agencies, catalogue, grants
 from ckanext.daknong.logic import schema
@@ -23,6 +23,7 @@ __all__: list[str] = [
     "daknong_catalogue_show",
     "harvest_source_list",
     "organization_show",
+    "package_list",
     "tag_autocomplete",
     "tag_list",
     "tag_search",
@@ -326,3 +327,19 @@ def organization_show(next_action: Any, context: dict[str, Any], data_dict: dict
         )
         result["package_count"] = found["count"]
     return result
+
+
+@tk.side_effect_free
+@tk.chained_action
+def package_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Upstream lists every non-private dataset by the raw column, harvest sources included."""
+    names = next_action(context, data_dict)
+    if authz.is_sysadmin(context.get("user")):
+        return names
+    hidden = {
+        row.name
+        for row in model.Session.query(model.Package.name).filter(
+            model.Package.type.in_(access.SYSADMIN_ONLY_TYPES)
+        )
+    }
+    return [name for name in names if name not in hidden]

@@ -8,11 +8,14 @@ others see none of them — no title, name, id, description, tag, resource name 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import ckan.plugins.toolkit as tk
 import pytest
 from ckan import model
 from ckan.tests import factories
@@ -45,6 +48,10 @@ ENTITLED = {
 # Paths that list public data only, whoever asks (they read the raw ``private`` flag).
 PUBLIC_ONLY = {"open": set(ROLES), "shared": set(), "restricted": set()}
 SYSADMIN_AND_PUBLIC = {"open": set(ROLES), "shared": {"sysadmin"}, "restricted": {"sysadmin"}}
+# Logged-in paths (dashboards): the entitled users who have an account.
+LOGGED_IN = {level: roles - {"anonymous"} for level, roles in ENTITLED.items()}
+# A user's own dashboard lists the datasets that user created: the sysadmin made them all.
+CREATOR_ONLY = {level: {"sysadmin"} for level in LEVELS}
 
 
 @dataclass
@@ -142,13 +149,15 @@ def _check(
     fetch: Callable[[str, str], str],
     entitled: dict[str, set[str]] = ENTITLED,
     shown: str = "name",
-    supplied: str | None = None,
+    supplied: str | tuple[str, ...] | None = None,
 ) -> None:
     """For every role and level, the dataset's markers appear exactly when the role is entitled.
 
-    ``shown`` is the marker an entitled user must find; ``supplied`` is the identifier the
-    request itself carries (a URL holding a name), which a refusal may echo without leaking.
+    ``shown`` is the marker an entitled user must find; ``supplied`` is the identifier (or
+    identifiers) the request itself carries (a URL holding a name), which a refusal may echo
+    without leaking.
     """
+    echoed = {supplied} if isinstance(supplied, str) else set(supplied or ())
     failures = []
     for role in ROLES:
         for level in LEVELS:
@@ -158,7 +167,7 @@ def _check(
                 if markers[shown] not in body:
                     failures.append(f"{role} cannot see {level} data")
                 continue
-            present = [v for k, v in markers.items() if k != supplied and v in body]
+            present = [v for k, v in markers.items() if k not in echoed and v in body]
             if present:
                 failures.append(f"{role} sees {level} data: {present}")
     assert not failures, "\n".join(failures)
@@ -426,6 +435,58 @@ class TestWritePaths:
             assert response.status_code == 403, role
 
 
+HARVEST_MARKERS = {
+    "name": "nguon-thu-hoach-kin",
+    "title": "tieudenguonkin",
+    "url": "duongdannguonkin",
+    "config": "khoacauhinhkin",
+}
+
+
+@pytest.fixture
+def harvest_source(world) -> dict[str, str]:
+    """A real CKAN harvest source of the owner agency, made by a sysadmin; returns its markers.
+
+    Its config carries a credential: nobody but sysadmins may see any of it.
+    """
+    source = call_action(
+        "harvest_source_create",
+        context={"user": world.users["sysadmin"]["name"]},
+        name=HARVEST_MARKERS["name"],
+        title=f"Nguồn {HARVEST_MARKERS['title']}",
+        url=f"http://127.0.0.1:1/{HARVEST_MARKERS['url']}/",
+        source_type="ckan",
+        frequency="MANUAL",
+        owner_org=world.owner["id"],
+        config=json.dumps(
+            {"api_key": HARVEST_MARKERS["config"], "default_extras": {"nguon": "kin"}}
+        ),
+    )
+    assert HARVEST_MARKERS["config"] in source["config"]
+    return {**HARVEST_MARKERS, "id": source["id"]}
+
+
+def _check_harvest(
+    world: World,
+    markers: dict[str, str],
+    fetch: Callable[[str], str],
+    shown: str | None = "name",
+    supplied: tuple[str, ...] = (),
+) -> None:
+    """Sysadmins find ``shown``; every other role finds no marker of the source."""
+    failures = []
+    for role in ROLES:
+        body = fetch(role)
+        if role == "sysadmin":
+            if shown and markers[shown] not in body:
+                failures.append(f"sysadmin cannot see the harvest source's {shown}")
+            continue
+        present = [v for k, v in markers.items() if k not in supplied and v in body]
+        if present:
+            failures.append(f"{role} sees the harvest source: {present}")
+    assert not failures, "\n".join(failures)
+
+
 class TestHarvestSources:
     def test_harvest_source_list_is_for_sysadmins_only(self, app, world):
         for role in ROLES:
@@ -434,6 +495,112 @@ class TestHarvestSources:
             )
             expected = 200 if role == "sysadmin" else 403
             assert response.status_code == expected, role
+
+    def test_harvest_source_list_content(self, app, world, harvest_source):
+        _check_harvest(
+            world,
+            harvest_source,
+            lambda r: _api(app, world, r, "harvest_source_list", return_last_job_status=True),
+            shown="config",
+        )
+
+    def test_harvest_source_show_by_id_and_name(self, app, world, harvest_source):
+        def fetch(role: str) -> str:
+            return _api(app, world, role, "harvest_source_show", id=harvest_source["id"]) + _api(
+                app, world, role, "harvest_source_show", id=harvest_source["name"]
+            )
+
+        _check_harvest(world, harvest_source, fetch, shown="config", supplied=("id", "name"))
+
+    def test_harvest_source_show_by_url(self, app, world, harvest_source):
+        url = f"http://127.0.0.1:1/{harvest_source['url']}/"
+        _check_harvest(
+            world,
+            harvest_source,
+            lambda r: _api(app, world, r, "harvest_source_show", url=url),
+            shown="config",
+            supplied=("url",),
+        )
+
+    def test_harvest_source_status_and_jobs(self, app, world, harvest_source):
+        def fetch(role: str) -> str:
+            return _api(
+                app, world, role, "harvest_source_show_status", id=harvest_source["id"]
+            ) + _api(app, world, role, "harvest_job_list", source_id=harvest_source["id"])
+
+        # status and job lists hold no source text: only that nothing leaks is checked
+        _check_harvest(world, harvest_source, fetch, shown=None, supplied=("id",))
+
+    def test_harvest_source_through_dataset_actions(self, app, world, harvest_source):
+        """Harvest sources are datasets of type ``harvest``: the dataset actions hide them too."""
+
+        def fetch(role: str) -> str:
+            return (
+                _api(app, world, role, "package_show", id=harvest_source["id"])
+                + _api(
+                    app,
+                    world,
+                    role,
+                    "package_search",
+                    q="*:*",
+                    fq="dataset_type:harvest",
+                    include_private=True,
+                )
+                + _api(app, world, role, "package_search", q=harvest_source["title"])
+                + _api(app, world, role, "package_autocomplete", q="nguon-thu-hoach")
+                + _api(app, world, role, "current_package_list_with_resources")
+                + _api(
+                    app,
+                    world,
+                    role,
+                    "organization_show",
+                    id=world.owner["id"],
+                    include_datasets=True,
+                )
+            )
+
+        _check_harvest(world, harvest_source, fetch, shown="config", supplied=("id",))
+
+    @pytest.mark.parametrize("path", ["package_list", "/catalog.ttl", "/feeds/dataset.atom"])
+    def test_harvest_source_not_in_public_listings(self, app, world, harvest_source, path):
+        """These read the raw ``private`` column or list public data: sysadmins need not find
+        the source there, and nobody else may."""
+
+        def fetch(role: str) -> str:
+            if not path.startswith("/"):
+                return _api(app, world, role, path)
+            return app.get(path, headers=world.headers(role)).get_data(as_text=True)
+
+        _check_harvest(world, harvest_source, fetch, shown=None)
+
+    def test_harvest_pages(self, app, world, harvest_source):
+        name = harvest_source["name"]
+
+        def fetch(role: str) -> str:
+            bodies = []
+            for url in ("/harvest/", f"/harvest/{name}", f"/harvest/about/{name}"):
+                response = app.get(url, headers=world.headers(role), follow_redirects=False)
+                bodies.append(response.headers.get("Location", ""))
+                bodies.append(response.get_data(as_text=True))
+            return "".join(bodies)
+
+        _check_harvest(world, harvest_source, fetch, shown="title", supplied=("name",))
+
+    def test_owner_agency_cannot_read_the_source_through_updates(self, app, world, harvest_source):
+        """The agency's editors may not use a no-op update to read the source's config."""
+        failures = []
+        for role in ("owner_editor", "owner_admin"):
+            for action in ("package_patch", "harvest_source_patch"):
+                response = app.post(
+                    f"/api/3/action/{action}",
+                    json={"id": harvest_source["id"]},
+                    headers=world.headers(role),
+                )
+                body = response.get_data(as_text=True)
+                leaked = [v for k, v in harvest_source.items() if k != "id" and v in body]
+                if leaked:
+                    failures.append(f"{action} by {role} ({response.status_code}) leaks {leaked}")
+        assert not failures, "\n".join(failures)
 
 
 class TestGrantTiming:
@@ -459,3 +626,270 @@ class TestGrantTiming:
         grant.valid_until = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
         model.Session.commit()
         assert not sees()
+
+
+# --- uploaded files -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def uploads(world, create_with_upload) -> dict[str, dict[str, Any]]:
+    """An uploaded file on every dataset (``ckan.storage_path`` is a tmp dir), unique per level."""
+    resources = {}
+    for level in LEVELS:
+        filename = f"tailen{level}.csv"
+        resources[level] = create_with_upload(
+            f"cot,giatri\nnoidungbimat{level},1\n",
+            filename,
+            context={"user": world.users["sysadmin"]["name"]},
+            package_id=world.datasets[level]["id"],
+            name=f"tepdinhkem{level}",
+            url=filename,
+        )
+        world.markers[level].update(
+            {
+                "upload": f"tepdinhkem{level}",
+                "filename": filename,
+                "content": f"noidungbimat{level}",
+            }
+        )
+    return resources
+
+
+class TestUploadedFiles:
+    def test_uploaded_file_download(self, app, world, uploads):
+        """The bytes reach entitled users only, whichever download URL is used."""
+
+        def fetch(role: str, level: str) -> str:
+            dataset_id = world.datasets[level]["id"]
+            res_id = uploads[level]["id"]
+            filename = world.markers[level]["filename"]
+            urls = (
+                f"/dataset/{dataset_id}/resource/{res_id}/download",
+                f"/dataset/{dataset_id}/resource/{res_id}/download/{filename}",
+                # the resource under another (open) dataset's URL must not bypass its own check
+                f"/dataset/{world.datasets['open']['id']}/resource/{res_id}/download/{filename}",
+            )
+            bodies = []
+            for url in urls:
+                response = app.get(url, headers=world.headers(role), follow_redirects=False)
+                bodies.append(response.headers.get("Location", ""))
+                bodies.append(response.get_data(as_text=True))
+            return "".join(bodies)
+
+        _check(world, fetch, shown="content", supplied=("id", "filename"))
+
+    def test_uploaded_resource_show_and_page(self, app, world, uploads):
+        def fetch(role: str, level: str) -> str:
+            dataset_id = world.datasets[level]["id"]
+            res_id = uploads[level]["id"]
+            api = _api(app, world, role, "resource_show", id=res_id)
+            page = app.get(
+                f"/dataset/{dataset_id}/resource/{res_id}", headers=world.headers(role)
+            ).get_data(as_text=True)
+            return api + page
+
+        _check(world, fetch, shown="upload", supplied="id")
+
+    def test_uploaded_resources_in_package_show(self, app, world, uploads):
+        _check(
+            world,
+            lambda r, lv: _api(app, world, r, "package_show", id=world.datasets[lv]["id"]),
+            shown="filename",
+            supplied="id",
+        )
+
+
+# --- dashboards, user pages and activity streams ------------------------------------------------
+
+
+@pytest.fixture
+def followers(world) -> World:
+    """Every account follows the owner agency, the datasets' creator and the three datasets.
+
+    Following needs no read right, so outsiders' news feeds are where a leak would show.
+    """
+    creator = world.users["sysadmin"]["name"]
+    for role, user in world.users.items():
+        context = {"user": user["name"]}
+        call_action("follow_group", context=dict(context), id=world.owner["id"])
+        if role != "sysadmin":
+            call_action("follow_user", context=dict(context), id=creator)
+        for dataset in world.datasets.values():
+            # refusing to follow what one cannot read is fine too
+            with contextlib.suppress(tk.NotAuthorized, tk.ValidationError):
+                call_action("follow_dataset", context=dict(context), id=dataset["id"])
+    return world
+
+
+class TestDashboardsAndActivity:
+    def test_dashboard_news_feed(self, app, followers):
+        world = followers
+
+        def fetch(role: str) -> str:
+            api = _api(app, world, role, "dashboard_activity_list")
+            page = app.get("/dashboard/", headers=world.headers(role), follow_redirects=False)
+            return api + page.headers.get("Location", "") + page.get_data(as_text=True)
+
+        _check_listing(world, fetch, LOGGED_IN)
+
+    def test_followee_lists(self, app, followers):
+        world = followers
+
+        def fetch(role: str) -> str:
+            if role == "anonymous":
+                return ""
+            user_id = world.users[role]["id"]
+            return _api(app, world, role, "followee_list", id=user_id) + _api(
+                app, world, role, "dataset_followee_list", id=user_id
+            )
+
+        _check_listing(world, fetch, LOGGED_IN)
+
+    def test_dashboard_datasets(self, app, world):
+        def fetch(role: str) -> str:
+            page = app.get(
+                "/dashboard/datasets", headers=world.headers(role), follow_redirects=False
+            )
+            return page.headers.get("Location", "") + page.get_data(as_text=True)
+
+        _check_listing(world, fetch, CREATOR_ONLY)
+
+    def test_user_page_of_the_creator(self, app, world):
+        creator = world.users["sysadmin"]["name"]
+        _check_listing(
+            world,
+            lambda r: app.get(f"/user/{creator}", headers=world.headers(r)).get_data(as_text=True),
+            # as user_show: other people's pages list public datasets only
+            SYSADMIN_AND_PUBLIC,
+        )
+
+    def test_user_activity_of_the_creator(self, app, world):
+        creator = world.users["sysadmin"]["name"]
+
+        def fetch(role: str) -> str:
+            page = app.get(f"/user/activity/{creator}", headers=world.headers(role))
+            return page.get_data(as_text=True) + _api(
+                app, world, role, "user_activity_list", id=creator
+            )
+
+        _check_listing(world, fetch)
+
+    def test_organization_activity(self, app, world):
+        def fetch(role: str) -> str:
+            page = app.get(
+                f"/organization/activity/{world.owner['name']}", headers=world.headers(role)
+            )
+            return page.get_data(as_text=True) + _api(
+                app, world, role, "organization_activity_list", id=world.owner["id"]
+            )
+
+        # Upstream: an organisation's activity stream shows its public datasets only.
+        _check_listing(world, fetch, PUBLIC_ONLY)
+
+    def test_recently_changed_packages_activity(self, app, world):
+        _check_listing(
+            world, lambda r: _api(app, world, r, "recently_changed_packages_activity_list")
+        )
+
+
+# --- organisation listings ----------------------------------------------------------------------
+
+
+class TestOrganizationList:
+    def test_organization_list_counts_only_readable_datasets(self, app, world):
+        """``all_fields`` + ``include_dataset_count``: a count must not reveal unseen datasets."""
+        failures = []
+        for role in ROLES:
+            body = app.post(
+                "/api/3/action/organization_list",
+                json={"all_fields": True, "include_dataset_count": True},
+                headers=world.headers(role),
+            ).json
+            counts = {org["name"]: org.get("package_count") for org in body["result"]}
+            visible = sum(role in ENTITLED[lv] for lv in LEVELS)
+            if counts.get(world.owner["name"]) != visible:
+                failures.append(f"{role}: {counts.get(world.owner['name'])} != {visible}")
+        assert not failures, "\n".join(failures)
+
+    def test_organization_list_for_user_counts(self, app, world):
+        """Only members list the agency here, and they read all of its datasets."""
+        for role in ROLES:
+            if role == "anonymous":
+                continue
+            body = app.post(
+                "/api/3/action/organization_list_for_user",
+                json={"permission": "read", "include_dataset_count": True},
+                headers=world.headers(role),
+            ).json
+            counts = {org["name"]: org.get("package_count") for org in body["result"]}
+            if world.owner["name"] in counts:
+                visible = sum(role in ENTITLED[lv] for lv in LEVELS)
+                assert counts[world.owner["name"]] == visible, role
+
+    def test_organization_list_names_no_datasets(self, app, world):
+        def fetch(role: str) -> str:
+            return _api(
+                app,
+                world,
+                role,
+                "organization_list",
+                all_fields=True,
+                include_dataset_count=True,
+                include_extras=True,
+            )
+
+        _check_listing(world, fetch, {lv: set() for lv in LEVELS})
+
+
+# --- error responses ----------------------------------------------------------------------------
+
+
+class TestErrorResponses:
+    def test_refusals_by_name_reveal_nothing_but_the_name(self, app, world):
+        """A 403/404 to a non-entitled caller echoes only what was typed: no title, notes, id."""
+        failures = []
+        for level in LEVELS:
+            dataset = world.datasets[level]
+            name = dataset["name"]
+            res_id = dataset["resources"][0]["id"]
+            word = f"dautieu{level}"  # in the title and the name; the name is removed below
+            forbidden = {k: v for k, v in world.markers[level].items() if k != "name"}
+            for role in ROLES:
+                if role in ENTITLED[level]:
+                    continue
+                headers = world.headers(role)
+                responses = {
+                    "package_show": app.post(
+                        "/api/3/action/package_show", json={"id": name}, headers=headers
+                    ),
+                    "resource_show": app.post(
+                        "/api/3/action/resource_show", json={"id": res_id}, headers=headers
+                    ),
+                    "dataset page": app.get(
+                        f"/dataset/{name}", headers=headers, follow_redirects=False
+                    ),
+                    "resource page": app.get(
+                        f"/dataset/{name}/resource/{res_id}",
+                        headers=headers,
+                        follow_redirects=False,
+                    ),
+                    "download": app.get(
+                        f"/dataset/{name}/resource/{res_id}/download",
+                        headers=headers,
+                        follow_redirects=False,
+                    ),
+                    "dcat document": app.get(
+                        f"/dataset/{name}.ttl", headers=headers, follow_redirects=False
+                    ),
+                }
+                for path, response in responses.items():
+                    location = response.headers.get("Location", "")
+                    if response.status_code not in (403, 404) and not (
+                        response.status_code in (302, 303) and "/user/login" in location
+                    ):
+                        failures.append(f"{path}, {role}, {level}: {response.status_code}")
+                    body = (location + response.get_data(as_text=True)).replace(name, "")
+                    leaked = [v for v in (word, *forbidden.values()) if v in body]
+                    if leaked:
+                        failures.append(f"{path}, {role}, {level} leaks {leaked}")
+        assert not failures, "\n".join(failures)

@@ -17,7 +17,7 @@ DATASET_FIELDS = {
     "update_frequency",
     "temporal_start",
     "temporal_end",
-    "spatial_coverage",
+    "spatial_units",
     "data_sources",
     "contact_name",
     "contact_email",

@@ -319,7 +319,7 @@ class TestIndexDocument:
     """The Solr document fits CKAN's stock schema.xml, whatever list fields a schema adds."""
 
     def _document(self, **fields: Any) -> dict[str, Any]:
-        shown = {"foundation_data": ["land", "population"], "spatial_coverage": ["663"]}
+        shown = {"foundation_data": ["land", "population"], "spatial_units": ["663"]}
         raw = {
             "title": "Cơ sở dữ liệu đất đai",
             "owner_org": None,
@@ -333,7 +333,7 @@ class TestIndexDocument:
         document = self._document()
 
         assert document["vocab_foundation_data"] == ["land", "population"]
-        assert document["vocab_spatial_coverage"] == ["663"]
+        assert document["vocab_spatial_units"] == ["663"]
         assert "foundation_data" not in document
         assert "extras_foundation_data" not in document
 

@@ -66,27 +66,27 @@ class TestCodeLists:
 
         assert 'Unknown value "hourly"' in errors["update_frequency"][0]
 
-    def test_spatial_coverage_is_stored_in_code_list_order(self, agency):
-        dataset = DaknongDataset(owner_org=agency["id"], spatial_coverage=["667", "67", "660"])
+    def test_spatial_units_is_stored_in_code_list_order(self, agency):
+        dataset = DaknongDataset(owner_org=agency["id"], spatial_units=["667", "67", "660"])
 
-        assert dataset["spatial_coverage"] == ["67", "660", "667"]
+        assert dataset["spatial_units"] == ["67", "660", "667"]
 
-    def test_spatial_coverage_accepts_a_single_unit_as_a_string(self, agency):
-        dataset = DaknongDataset(owner_org=agency["id"], spatial_coverage="662")
+    def test_spatial_units_accepts_a_single_unit_as_a_string(self, agency):
+        dataset = DaknongDataset(owner_org=agency["id"], spatial_units="662")
 
-        assert dataset["spatial_coverage"] == ["662"]
+        assert dataset["spatial_units"] == ["662"]
 
-    def test_spatial_coverage_outside_the_province_is_refused(self, agency):
-        errors = _refused(DaknongDataset, owner_org=agency["id"], spatial_coverage=["67", "001"])
+    def test_spatial_units_outside_the_province_is_refused(self, agency):
+        errors = _refused(DaknongDataset, owner_org=agency["id"], spatial_units=["67", "001"])
 
-        assert errors["spatial_coverage"] == [
+        assert errors["spatial_units"] == [
             'Unknown value "001"; allowed values: 67, 660, 661, 662, 663, 664, 665, 666, 667'
         ]
 
-    def test_spatial_coverage_that_is_not_a_list_is_refused(self, agency):
-        errors = _refused(DaknongDataset, owner_org=agency["id"], spatial_coverage={"a": 1})
+    def test_spatial_units_that_is_not_a_list_is_refused(self, agency):
+        errors = _refused(DaknongDataset, owner_org=agency["id"], spatial_units={"a": 1})
 
-        assert errors["spatial_coverage"] == ["Expecting a list of values"]
+        assert errors["spatial_units"] == ["Expecting a list of values"]
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")
