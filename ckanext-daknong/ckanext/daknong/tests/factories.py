@@ -31,3 +31,12 @@ class Database(factories.Dataset):
     type = "database"
     owner_org = factory.LazyFunction(lambda: Agency()["id"])
     database_type = "shared"
+
+
+def agency_member(org: dict, role: str = "member") -> dict:
+    """A user with an API token who is a member of ``org`` with ``role``."""
+    from ckan.tests.helpers import call_action
+
+    user = factories.UserWithToken()
+    call_action("organization_member_create", id=org["id"], username=user["name"], role=role)
+    return user

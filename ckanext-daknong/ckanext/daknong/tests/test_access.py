@@ -22,7 +22,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.daknong.model.access import AccessGrant
-from ckanext.daknong.tests.factories import Agency
+from ckanext.daknong.tests.factories import Agency, agency_member
 
 LEVELS = ("open", "shared", "restricted")
 ROLES = (
@@ -67,17 +67,6 @@ class World:
         return {"Authorization": token} if token else {}
 
 
-def _member(org: dict[str, Any], role: str = "member") -> dict[str, Any]:
-    user = factories.UserWithToken()
-    call_action(
-        "organization_member_create",
-        id=org["id"],
-        username=user["name"],
-        role=role,
-    )
-    return user
-
-
 def _grant(dataset_id: str, org_id: str, until: dt.datetime) -> None:
     model.Session.add(
         AccessGrant(
@@ -103,13 +92,13 @@ def world(ckan_config, monkeypatch) -> World:
     sysadmin = factories.SysadminWithToken()
     users = {
         "no_agency": factories.UserWithToken(),
-        "other_agency": _member(other),
-        "owner_member": _member(owner),
-        "owner_editor": _member(owner, "editor"),
-        "owner_admin": _member(owner, "admin"),
-        "granted_active": _member(granted),
-        "granted_expired": _member(expired),
-        "province_approver": _member(province, "admin"),
+        "other_agency": agency_member(other),
+        "owner_member": agency_member(owner),
+        "owner_editor": agency_member(owner, "editor"),
+        "owner_admin": agency_member(owner, "admin"),
+        "granted_active": agency_member(granted),
+        "granted_expired": agency_member(expired),
+        "province_approver": agency_member(province, "admin"),
         "sysadmin": sysadmin,
     }
     datasets, markers = {}, {}

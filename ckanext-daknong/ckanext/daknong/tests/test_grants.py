@@ -11,15 +11,9 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.daknong.model.access import AccessGrant, AccessRequest
-from ckanext.daknong.tests.factories import Agency
+from ckanext.daknong.tests.factories import Agency, agency_member
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
-
-
-def _member(org: dict[str, Any], role: str = "member") -> dict[str, Any]:
-    user = factories.UserWithToken()
-    call_action("organization_member_create", id=org["id"], username=user["name"], role=role)
-    return user
 
 
 @pytest.fixture
@@ -50,11 +44,11 @@ def parties(ckan_config, monkeypatch) -> dict[str, Any]:
     return {
         "provider": provider,
         "consumer": consumer,
-        "provider_admin": _member(provider, "admin"),
-        "provider_member": _member(provider),
-        "consumer_member": _member(consumer),
-        "consumer_admin": _member(consumer, "admin"),
-        "approver": _member(province, "admin"),
+        "provider_admin": agency_member(provider, "admin"),
+        "provider_member": agency_member(provider),
+        "consumer_member": agency_member(consumer),
+        "consumer_admin": agency_member(consumer, "admin"),
+        "approver": agency_member(province, "admin"),
         "datasets": datasets,
     }
 

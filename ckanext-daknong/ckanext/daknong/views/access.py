@@ -25,22 +25,12 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from ckanext.daknong import access
-from ckanext.daknong.grants import LOCAL_TZ
+from ckanext.daknong.grants import LOCAL_TZ, REQUIRED_FIELDS
 
 access_requests = Blueprint("daknong_access", __name__)
 
 # The NĐ 47 Art. 35.1 content of a request, as the form posts it.
-FORM_FIELDS = (
-    "dataset_id",
-    "requester_org_id",
-    "application",
-    "purpose",
-    "intended_use",
-    "requested_data",
-    "access_frequency",
-    "period_start",
-    "period_end",
-)
+FORM_FIELDS = REQUIRED_FIELDS
 TABS = ("requester", "provider", "approver", "grants")
 
 

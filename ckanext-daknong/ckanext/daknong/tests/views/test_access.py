@@ -20,7 +20,7 @@ from ckan.tests.helpers import call_action
 
 from ckanext.daknong.model.access import AccessRequest
 from ckanext.daknong.tests import translations
-from ckanext.daknong.tests.factories import Agency
+from ckanext.daknong.tests.factories import Agency, agency_member
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -29,12 +29,6 @@ TEMPLATES = PACKAGE.parents[1] / "templates" / "access"
 RESTRICTED_TITLE = "Hồ sơ địa chính chưa công bố"
 RESTRICTED_NOTES = "Sổ mục kê đất đai của toàn tỉnh"
 REQUEST_ID = re.compile(r"/access-requests/([0-9a-f-]{36})")
-
-
-def _member(org: dict[str, Any], role: str = "member") -> dict[str, Any]:
-    user = factories.UserWithToken()
-    call_action("organization_member_create", id=org["id"], username=user["name"], role=role)
-    return user
 
 
 @pytest.fixture
@@ -63,11 +57,11 @@ def parties(ckan_config, monkeypatch) -> dict[str, Any]:
     }
     return {
         "consumer": consumer,
-        "provider_admin": _member(provider, "admin"),
-        "provider_member": _member(provider),
-        "consumer_member": _member(consumer),
-        "other_member": _member(other),
-        "approver": _member(province, "admin"),
+        "provider_admin": agency_member(provider, "admin"),
+        "provider_member": agency_member(provider),
+        "consumer_member": agency_member(consumer),
+        "other_member": agency_member(other),
+        "approver": agency_member(province, "admin"),
         "no_agency": factories.UserWithToken(),
         "datasets": datasets,
     }
