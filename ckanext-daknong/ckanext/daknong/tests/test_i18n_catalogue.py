@@ -72,3 +72,19 @@ def test_api_errors_come_in_vietnamese_by_default_and_english_on_request(app):
     assert vietnamese.status_code == 403
     assert "Access grant not found" in english.json["error"]["message"]
     assert "Không tìm thấy quyền truy cập" in default.json["error"]["message"]
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_portal_corrects_core_vietnamese_where_it_is_wrong(app):
+    """CKAN core renders "Visibility" as "Tầm nhìn" (vision); the portal's catalogue wins."""
+    from ckan.tests import factories
+
+    from ckanext.daknong.tests.factories import Agency
+
+    sysadmin = factories.SysadminWithToken()
+    Agency()
+    page = app.get("/dataset/new", headers={"Authorization": sysadmin["token"]})
+
+    assert page.status_code == 200
+    assert "Chế độ hiển thị" in page.get_data(as_text=True)
+    assert "Tầm nhìn" not in page.get_data(as_text=True)
