@@ -76,7 +76,15 @@ def test_api_errors_come_in_vietnamese_by_default_and_english_on_request(app):
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 def test_portal_corrects_core_vietnamese_where_it_is_wrong(app):
-    """CKAN core renders "Visibility" as "Tầm nhìn" (vision); the portal's catalogue wins."""
+    """Core calls organisations "Tổ chức"; on this portal they are agencies ("Cơ quan")."""
+    page = app.get("/").get_data(as_text=True)
+
+    assert ">Cơ quan<" in page.replace("\n", "").replace("  ", "")
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_dataset_form_has_no_visibility_control(app):
+    """QĐ 43 Art. 10–11: visibility follows the access level, so the form offers no other."""
     from ckan.tests import factories
 
     from ckanext.daknong.tests.factories import Agency
@@ -86,5 +94,5 @@ def test_portal_corrects_core_vietnamese_where_it_is_wrong(app):
     page = app.get("/dataset/new", headers={"Authorization": sysadmin["token"]})
 
     assert page.status_code == 200
-    assert "Chế độ hiển thị" in page.get_data(as_text=True)
-    assert "Tầm nhìn" not in page.get_data(as_text=True)
+    assert 'name="access_level"' in page.get_data(as_text=True)
+    assert 'name="private"' not in page.get_data(as_text=True)
