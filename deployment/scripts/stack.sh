@@ -30,7 +30,7 @@ export DAKNONG_DB_NAME=ckan_default DAKNONG_TEST_DB_NAME=ckan_test
 export DAKNONG_LOCAL=$LOCAL
 export DAKNONG_PLUGINS=${DAKNONG_PLUGINS:-"activity daknong scheming_datasets scheming_organizations harvest ckan_harvester dcat dcat_rdf_harvester"}
 PG_BIN=${DAKNONG_PG_BIN:-/usr/lib/postgresql/15/bin}
-APT_PACKAGES=(postgresql-15 postgresql-client-15 redis-server libpq-dev gcc make curl
+APT_PACKAGES=(postgresql-15 postgresql-client-15 redis-server libpq-dev gcc make curl python3-dev libmagic1
               python3-venv openjdk-17-jdk-headless maven)
 
 say() { printf '\033[1m[daknong]\033[0m %s\n' "$*"; }
