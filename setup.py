@@ -43,8 +43,10 @@ setup(
             "i18n/*/LC_MESSAGES/*.po",
             "i18n/*/LC_MESSAGES/*.mo",
             "i18n/*.pot",
-            "migration/daknong/alembic.ini",
-            "migration/daknong/script.py.mako",
+            "migration/*/alembic.ini",
+            "migration/*/script.py.mako",
+            "sharing_log/config_declaration.yaml",
+            "sharing_log/harden.sql",
         ],
         **{f"ckanext.daknong.{name}": ["*", "**/*"] for name in RESOURCE_DIRS},
     },
@@ -56,6 +58,7 @@ setup(
     entry_points={
         "ckan.plugins": [
             "daknong = ckanext.daknong.plugin:DaknongPlugin",
+            "daknong_sharing_log = ckanext.daknong.sharing_log.plugin:DaknongSharingLogPlugin",
         ],
     },
 )

@@ -28,7 +28,7 @@ export DAKNONG_WEB_WORKERS=${DAKNONG_WEB_WORKERS:-2}
 export DAKNONG_DB_USER=ckan_default DAKNONG_DB_PASSWORD=${DAKNONG_DB_PASSWORD:-pass}
 export DAKNONG_DB_NAME=ckan_default DAKNONG_TEST_DB_NAME=ckan_test
 export DAKNONG_LOCAL=$LOCAL
-export DAKNONG_PLUGINS=${DAKNONG_PLUGINS:-"activity daknong scheming_datasets scheming_organizations harvest ckan_harvester dcat dcat_rdf_harvester"}
+export DAKNONG_PLUGINS=${DAKNONG_PLUGINS:-"activity daknong daknong_sharing_log scheming_datasets scheming_organizations harvest ckan_harvester dcat dcat_rdf_harvester"}
 PG_BIN=${DAKNONG_PG_BIN:-/usr/lib/postgresql/15/bin}
 APT_PACKAGES=(postgresql-15 postgresql-client-15 redis-server libpq-dev gcc make curl python3-dev libmagic1
               python3-venv openjdk-17-jdk-headless maven)
@@ -305,6 +305,14 @@ killasgroup=true
 redirect_stderr=true
 stdout_logfile=$LOGS/web.log
 
+[program:maintenance]
+; hourly: sign the sharing log's head, record grants that have ended (NĐ 47 Art. 45, Art. 35)
+command=/bin/sh -c 'while true; do $VENV/bin/ckan -c $LOCAL/ckan.ini daknong sharing-log checkpoint; $VENV/bin/ckan -c $LOCAL/ckan.ini daknong access record-expiries; sleep \${DAKNONG_MAINTENANCE_SECONDS:-3600}; done'
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile=$LOGS/maintenance.log
+
 [program:harvest-gather]
 command=$VENV/bin/ckan -c $LOCAL/ckan.ini harvester gather-consumer
 stopasgroup=true
@@ -358,13 +366,27 @@ init_database() {
     ckan_cli db upgrade -p "$plugin" >>"$LOGS/db-init.log" 2>&1 \
       || die "migration of plugin $plugin failed (see $LOGS/db-init.log)"
   done
+  harden_sharing_log "$LOCAL/ckan.ini" "$DAKNONG_DB_NAME"
 }
 
 plugins_with_migrations() {
-  # harvest always; daknong plugins once they carry migrations
+  # harvest, then every daknong plugin that carries migrations (migration/<plugin>/versions)
+  local dir
   echo harvest
-  [[ -d $ROOT/ckanext-daknong/ckanext/daknong/migration/daknong/versions ]] && echo daknong
+  for dir in "$ROOT"/ckanext-daknong/ckanext/daknong/migration/*/versions; do
+    [[ -d $dir ]] && basename "$(dirname "$dir")"
+  done
   return 0
+}
+
+# A superuser connection to one of our databases, through the cluster's private socket.
+pg_admin_url() { echo "postgresql://postgres@/$1?host=$(pg_data_dir)/socket&port=$DAKNONG_PG_PORT"; }
+
+harden_sharing_log() {
+  # NĐ 47 Art. 45: the application role may only read and append to the sharing log.
+  local ini=$1 db=$2
+  "$VENV/bin/ckan" -c "$ini" daknong sharing-log harden --admin-url "$(pg_admin_url "$db")" \
+    >>"$LOGS/db-init.log" 2>&1 || die "hardening the sharing log failed (see $LOGS/db-init.log)"
 }
 
 cmd_up() {
@@ -421,6 +443,12 @@ cmd_test() {
     || die "ruff found problems: run .venv/bin/ruff check --fix . && .venv/bin/ruff format ."
   "$VENV/bin/ckan" -c test.ini db init >"$LOGS/test-db-init.log" 2>&1 \
     || die "ckan db init on the test database failed (see $LOGS/test-db-init.log)"
+  "$VENV/bin/ckan" -c test.ini db upgrade -p daknong_sharing_log >>"$LOGS/test-db-init.log" 2>&1 \
+    || die "the sharing-log migration on the test database failed (see $LOGS/test-db-init.log)"
+  harden_sharing_log test.ini "$DAKNONG_TEST_DB_NAME"
+  # tests that play an attacker with superuser rights (tampering with the log) use this
+  DAKNONG_PG_ADMIN_URL=$(pg_admin_url "$DAKNONG_TEST_DB_NAME")
+  export DAKNONG_PG_ADMIN_URL
   say "running the test suite against real PostgreSQL, Solr and Redis"
   trap - ERR
   "$VENV/bin/python" -m pytest "$@"

@@ -121,6 +121,23 @@ def find_agency(reference: str | None) -> model.Group | None:
     return group
 
 
+def agency_codes(org_ids: Iterable[str]) -> dict[str, str]:
+    """QĐ 20 codes of these agencies, in one query (search results and logs carry no extras)."""
+    org_ids = set(org_ids)
+    if not org_ids:
+        return {}
+    rows = (
+        model.Session.query(model.GroupExtra.group_id, model.GroupExtra.value)
+        .filter(
+            model.GroupExtra.group_id.in_(org_ids),
+            model.GroupExtra.key == "agency_code",
+            model.GroupExtra.state == "active",
+        )
+        .all()
+    )
+    return {group_id: value for group_id, value in rows if value}
+
+
 def agency_with_code(code: str, exclude_id: str | None = None) -> model.Group | None:
     """The active organisation (other than ``exclude_id``) that already uses ``code``."""
     query = (

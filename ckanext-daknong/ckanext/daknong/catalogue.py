@@ -13,19 +13,16 @@ CSV and XLSX downloads, so the three cannot disagree.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from ckanext.daknong import labels, search
+from ckanext.daknong import labels, search, tabular
+from ckanext.daknong.agencies import agency_codes
 
 DATABASE = "database"
 # NĐ 47 Art. 11.1 (a) national, (b) ministry/sector/locality shared, (c) other, in that order.
@@ -106,7 +103,7 @@ def _quoted(value: str) -> str:
 def build(filters: Filters) -> dict[str, Any]:
     """The catalogue content: agencies → database types → entries, plus labels of codes."""
     packages = list(_database_entries(filters))
-    codes = _agency_codes({p["owner_org"] for p in packages if p.get("owner_org")})
+    codes = agency_codes({p["owner_org"] for p in packages if p.get("owner_org")})
     coded = coded_labels()
     agencies: dict[str, dict[str, Any]] = {}
     for package in packages:
@@ -145,22 +142,6 @@ def _database_entries(filters: Filters) -> Iterator[dict[str, Any]]:
         start += PAGE_SIZE
         if start >= result["count"]:
             return
-
-
-def _agency_codes(org_ids: set[str]) -> dict[str, str]:
-    """QĐ 20 codes of the owner agencies, in one query (search results carry no extras)."""
-    if not org_ids:
-        return {}
-    rows = (
-        model.Session.query(model.GroupExtra.group_id, model.GroupExtra.value)
-        .filter(
-            model.GroupExtra.group_id.in_(org_ids),
-            model.GroupExtra.key == "agency_code",
-            model.GroupExtra.state == "active",
-        )
-        .all()
-    )
-    return {group_id: value for group_id, value in rows if value}
 
 
 def _agency_group(
@@ -369,13 +350,9 @@ def _service_summary(service: dict[str, Any], coded: dict[str, dict[str, str]]) 
 
 
 def to_csv(catalogue: dict[str, Any]) -> bytes:
-    """CSV in UTF-8 with a byte-order mark, so that Excel shows Vietnamese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers(ROW_COLUMNS))
-    for row in rows(catalogue):
-        writer.writerow(row[key] for key, _ in ROW_COLUMNS)
-    return buffer.getvalue().encode("utf-8-sig")
+    return tabular.to_csv(
+        headers(ROW_COLUMNS), ([row[key] for key, _ in ROW_COLUMNS] for row in rows(catalogue))
+    )
 
 
 def to_xlsx(catalogue: dict[str, Any]) -> bytes:
@@ -383,10 +360,7 @@ def to_xlsx(catalogue: dict[str, Any]) -> bytes:
     workbook = Workbook()
     _write_sheet(workbook.active, SHEET_ITEMS, ROW_COLUMNS, rows(catalogue))
     _write_sheet(workbook.create_sheet(), SHEET_SERVICES, SERVICE_COLUMNS, service_rows(catalogue))
-    workbook.properties.title = WORKBOOK_TITLE
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return tabular.workbook_bytes(workbook, WORKBOOK_TITLE)
 
 
 def _write_sheet(
@@ -395,10 +369,6 @@ def _write_sheet(
     columns: tuple[tuple[str, tuple[str, str, str | None]], ...],
     records: Iterable[dict[str, str]],
 ) -> None:
-    sheet.title = title
-    sheet.append(headers(columns))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for record in records:
-        sheet.append([record[key] for key, _ in columns])
+    tabular.write_sheet(
+        sheet, title, headers(columns), ([record[key] for key, _ in columns] for record in records)
+    )

@@ -91,6 +91,20 @@ def agencies_merge(old: str, new: str, effective_until: Any) -> None:
 
 
 @daknong.group()
+def access() -> None:
+    """Access requests and grants (NĐ 47 Art. 35–38)."""
+
+
+@access.command("record-expiries")
+def access_record_expiries() -> None:
+    """Record the end of every grant that has expired (run daily by the scheduler)."""
+    from ckanext.daknong import grants
+
+    count = grants.record_expiries()
+    click.echo(f"Đã ghi nhận {count} quyền truy cập hết hạn / {count} expired grants recorded")
+
+
+@daknong.group()
 def demo() -> None:
     """Demo content for local portals."""
 

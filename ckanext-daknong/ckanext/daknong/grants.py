@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 import zoneinfo
 from typing import Any
 
@@ -68,6 +69,31 @@ def active_grant_dataset_ids(org_ids: list[str], at: dt.datetime | None = None) 
         AccessGrant.revoked_at.is_(None),
     )
     return {row.dataset_id for row in rows}
+
+
+def active_grant_for(
+    dataset_id: str, org_ids: list[str], at: dt.datetime | None = None
+) -> tuple[AccessGrant, AccessRequest | None] | None:
+    """The grant through which one of these agencies reads a dataset now, with its request."""
+    if not org_ids:
+        return None
+    moment = at or now()
+    grant = (
+        model.Session.query(AccessGrant)
+        .filter(
+            AccessGrant.dataset_id == dataset_id,
+            AccessGrant.org_id.in_(org_ids),
+            AccessGrant.valid_from <= moment,
+            AccessGrant.valid_until > moment,
+            AccessGrant.revoked_at.is_(None),
+        )
+        .order_by(AccessGrant.valid_until.desc())
+        .first()
+    )
+    if grant is None:
+        return None
+    request = model.Session.get(AccessRequest, grant.request_id) if grant.request_id else None
+    return grant, request
 
 
 def grant_status(grant: AccessGrant, at: dt.datetime | None = None) -> str:
@@ -187,9 +213,17 @@ def needs_province_approval(requester_org_id: str, provider_org_id: str) -> bool
 # --- writing ---------------------------------------------------------------------------------
 
 
+# Sent for every step of a request (submitted, decided, granted, expired, revoked), before it is
+# committed: the sharing log (NĐ 47 Art. 45) records each one, and a receiver that raises stops
+# the step.
+access_request_event = tk.signals.ckanext.signal("daknong_access_request_event")
+
+
 def _history(request: AccessRequest, event: str, user: model.User, **extra: Any) -> None:
     entry = {"event": event, "at": now().isoformat(), "by": user.name, **extra}
     request.history = [*(request.history or []), entry]
+    if event != "notification_failed":
+        access_request_event.send(event, request=request, user=user, details=extra)
 
 
 def _notify(request: AccessRequest, event: str, user: model.User) -> None:
@@ -282,6 +316,7 @@ def create_request(user: model.User, data: dict[str, Any]) -> AccessRequest:
     days = tk.config.get("ckanext.daknong.provider_decision_working_days")
     due = workdays.calendar_from_config().add_working_days(created.astimezone(LOCAL_TZ), days)
     request = AccessRequest(
+        id=str(uuid.uuid4()),
         dataset_id=dataset.id,
         provider_org_id=dataset.owner_org,
         requester_user_id=user.id,
@@ -321,6 +356,7 @@ def get_request(request_id: str) -> AccessRequest:
 def _grant(request: AccessRequest, user: model.User) -> AccessGrant:
     end_of_period = dt.datetime.combine(request.period_end, dt.time(23, 59, 59), LOCAL_TZ)
     grant = AccessGrant(
+        id=str(uuid.uuid4()),
         request_id=request.id,
         dataset_id=request.dataset_id,
         org_id=request.requester_org_id,
@@ -329,7 +365,7 @@ def _grant(request: AccessRequest, user: model.User) -> AccessGrant:
     )
     model.Session.add(grant)
     request.status = GRANTED
-    _history(request, "granted", user, valid_until=grant.valid_until.isoformat())
+    _history(request, "granted", user, grant_id=grant.id, valid_until=grant.valid_until.isoformat())
     return grant
 
 
@@ -381,7 +417,7 @@ def revoke(user: model.User, grant: AccessGrant, reason: str) -> None:
     grant.revoked_by = user.id
     grant.revoke_reason = reason.strip()
     if request is not None:
-        _history(request, "revoked", user, reason=grant.revoke_reason)
+        _history(request, "revoked", user, grant_id=grant.id, reason=grant.revoke_reason)
     model.Session.commit()
 
 
@@ -430,3 +466,31 @@ def list_grants(
         )
     grants = [grant_dict(g) for g in query]
     return [g for g in grants if not active_only or g["status"] == GRANTED]
+
+
+def record_expiries(at: dt.datetime | None = None) -> int:
+    """Add an ``expired`` step to granted requests whose grant has ended.
+
+    Grants end by the clock, with no action to hook: the scheduler runs this (``ckan daknong
+    access record-expiries``) so that the end of each grant is recorded and logged once.
+    """
+    moment = at or now()
+    site_user = model.User.get(tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"])
+    ended = (
+        model.Session.query(AccessRequest, AccessGrant)
+        .join(AccessGrant, AccessGrant.request_id == AccessRequest.id)
+        .filter(
+            AccessRequest.status == GRANTED,
+            AccessGrant.revoked_at.is_(None),
+            AccessGrant.valid_until <= moment,
+        )
+        .all()
+    )
+    recorded = 0
+    for request, grant in ended:
+        if any(step.get("event") == EXPIRED for step in request.history or []):
+            continue
+        _history(request, EXPIRED, site_user, grant_id=grant.id)
+        recorded += 1
+    model.Session.commit()
+    return recorded

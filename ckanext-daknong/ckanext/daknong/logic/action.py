@@ -221,6 +221,7 @@ def _matching_tags(context: dict[str, Any], data_dict: dict[str, Any]) -> list[s
     return sorted(name for name in _visible_tag_counts(context) if query in name.lower())
 
 
+@tk.side_effect_free
 @tk.chained_action
 def tag_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
     """Tags of restricted or shared data must not reach outsiders (QĐ 43 Art. 10–11)."""
@@ -233,6 +234,7 @@ def tag_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any
     return names
 
 
+@tk.side_effect_free
 @tk.chained_action
 def tag_autocomplete(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
     if data_dict.get("vocabulary_id"):
@@ -242,6 +244,7 @@ def tag_autocomplete(next_action: Any, context: dict[str, Any], data_dict: dict[
     return _matching_tags(context, data_dict)[:limit]
 
 
+@tk.side_effect_free
 @tk.chained_action
 def tag_search(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
     if data_dict.get("vocabulary_id"):
@@ -256,6 +259,7 @@ def tag_search(next_action: Any, context: dict[str, Any], data_dict: dict[str, A
     }
 
 
+@tk.side_effect_free
 @tk.chained_action
 def tag_show(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
     """A tag exists for the caller only if it is on a dataset the caller may read."""
@@ -304,6 +308,7 @@ def bulk_update_private(next_action: Any, context: dict[str, Any], data_dict: di
 
 
 @tk.side_effect_free
+@tk.side_effect_free
 @tk.chained_action
 def harvest_source_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
     """Upstream checks no authorisation here and returns every source's config."""
@@ -311,6 +316,7 @@ def harvest_source_list(next_action: Any, context: dict[str, Any], data_dict: di
     return next_action(context, data_dict)
 
 
+@tk.side_effect_free
 @tk.side_effect_free
 @tk.chained_action
 def organization_show(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
@@ -329,6 +335,7 @@ def organization_show(next_action: Any, context: dict[str, Any], data_dict: dict
     return result
 
 
+@tk.side_effect_free
 @tk.side_effect_free
 @tk.chained_action
 def package_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):

@@ -12,11 +12,11 @@ import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, request
 
 from ckanext.daknong import catalogue as builder
+from ckanext.daknong import tabular
 
 catalogue = Blueprint("daknong_catalogue", __name__)
 
 FILE_NAME = "danh-muc-co-so-du-lieu-dung-chung"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filters() -> dict[str, str]:
@@ -54,13 +54,13 @@ def index() -> str:
 @catalogue.route("/catalogue.csv")
 def download_csv() -> Response:
     body = builder.to_csv(_content(_filters()))
-    return _attachment(body, "text/csv; charset=utf-8", "csv")
+    return _attachment(body, tabular.CSV_MIMETYPE, "csv")
 
 
 @catalogue.route("/catalogue.xlsx")
 def download_xlsx() -> Response:
     body = builder.to_xlsx(_content(_filters()))
-    return _attachment(body, XLSX_MIMETYPE, "xlsx")
+    return _attachment(body, tabular.XLSX_MIMETYPE, "xlsx")
 
 
 def _attachment(body: bytes, mimetype: str, extension: str) -> Response:

@@ -1,0 +1,456 @@
+"""Recording reads as they happen (NĐ 47 Art. 45.1), on every path that serves data.
+
+The chained ``package_show``, ``resource_show``, ``package_search`` and DataStore actions and
+the chained ``package_show``/``resource_show`` auth functions mark, in the current request,
+which shared or restricted datasets were read or refused. After the view has built its response
+and before a byte of it leaves the server, ``after_request`` writes one entry per dataset read,
+one per search and one per refusal, with the SHA-256 of what is served. If they cannot be
+written the response is replaced by a 503: nothing is served unlogged (fail closed).
+
+Reads outside an HTTP request (the CLI, background jobs) serve nobody and are not logged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model as ckan_model
+from flask import Response, g, has_request_context, jsonify, request
+from sqlalchemy.dialects.postgresql import insert
+
+from ckanext.daknong import access, agencies, grants
+from ckanext.daknong.sharing_log import entries, model, retention
+
+log = logging.getLogger(__name__)
+
+STATE = "daknong_sharing_log_state"
+LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+REDACTED = "[redacted]"
+SECRET_NAMES = re.compile(r"token|passw|secret|api[_-]?key|authori[sz]ation|cookie|session", re.I)
+JWT_LIKE = re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]*$")
+MAX_REQUEST_CONTENT = 8192
+FILE_HASH_CHUNK = 1 << 20
+
+
+@dataclasses.dataclass
+class DatasetRead:
+    dataset_id: str
+    owner_org: str | None
+    resource_ids: list[str] = dataclasses.field(default_factory=list)
+    upload_paths: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class RequestState:
+    """What this request has read or been refused so far."""
+
+    reads: dict[str, DatasetRead] = dataclasses.field(default_factory=dict)
+    denied: dict[str, DatasetRead] = dataclasses.field(default_factory=dict)
+    searches: list[list[DatasetRead]] = dataclasses.field(default_factory=list)
+    open_reads: set[str] = dataclasses.field(default_factory=set)
+    channel: str | None = None
+
+    @property
+    def sensitive(self) -> bool:
+        return bool(self.reads or self.denied or self.searches)
+
+
+def _state() -> RequestState | None:
+    """The current request's state, or None outside a real HTTP request."""
+    if not has_request_context() or request.endpoint is None:
+        return None
+    state = g.get(STATE)
+    if state is None:
+        state = RequestState()
+        setattr(g, STATE, state)
+    return state
+
+
+# --- what is sensitive --------------------------------------------------------------------------
+
+
+def _kind(dataset_type: str | None, access_level: str | None) -> str | None:
+    """``sensitive`` (shared/restricted data), ``open`` (counted only) or None (not data)."""
+    if dataset_type in access.PUBLIC_METADATA_TYPES | access.SYSADMIN_ONLY_TYPES:
+        return None
+    return "open" if access.normalise(access_level) == access.OPEN else "sensitive"
+
+
+def _package_kind(package: ckan_model.Package) -> str | None:
+    return _kind(package.type, access.access_level_of(package))
+
+
+# --- marking, called from the chained actions and auth functions ---------------------------------
+
+
+def mark_dataset(dataset: Mapping[str, Any]) -> None:
+    state = _state()
+    if state is None or not dataset.get("id"):
+        return
+    kind = _kind(dataset.get("type"), dataset.get("access_level"))
+    if kind == "open":
+        state.open_reads.add(dataset["id"])
+    elif kind == "sensitive":
+        state.reads.setdefault(dataset["id"], DatasetRead(dataset["id"], dataset.get("owner_org")))
+
+
+def mark_resource(resource: Mapping[str, Any]) -> None:
+    state = _state()
+    if state is None or not resource.get("package_id"):
+        return
+    package = ckan_model.Package.get(resource["package_id"])
+    if package is None:
+        return
+    kind = _package_kind(package)
+    if kind == "open":
+        state.open_reads.add(package.id)
+        return
+    if kind != "sensitive":
+        return
+    read = state.reads.setdefault(package.id, DatasetRead(package.id, package.owner_org))
+    if resource.get("id") and resource["id"] not in read.resource_ids:
+        read.resource_ids.append(resource["id"])
+        if resource.get("url_type") == "upload":
+            read.upload_paths.append(_upload_path(resource))
+
+
+def _upload_path(resource: Mapping[str, Any]) -> str:
+    from ckan.lib import uploader
+
+    return uploader.get_resource_uploader(dict(resource)).get_path(resource["id"])
+
+
+def mark_search(results: Iterable[Mapping[str, Any]]) -> None:
+    state = _state()
+    if state is None:
+        return
+    ids = [r["id"] for r in results if r.get("id")]
+    if not ids:
+        return
+    found = [
+        DatasetRead(p.id, p.owner_org)
+        for p in ckan_model.Session.query(ckan_model.Package).filter(ckan_model.Package.id.in_(ids))
+        if _package_kind(p) == "sensitive"
+    ]
+    if found:
+        order = {dataset_id: index for index, dataset_id in enumerate(ids)}
+        state.searches.append(sorted(found, key=lambda read: order[read.dataset_id]))
+
+
+def mark_denied(dataset_reference: str | None, resource_id: str | None = None) -> None:
+    """A refused read of shared or restricted data (anonymous users and outsiders)."""
+    state = _state()
+    if state is None:
+        return
+    package = None
+    if resource_id:
+        resource = ckan_model.Resource.get(resource_id)
+        package = resource.package if resource is not None else None
+    elif dataset_reference:
+        package = ckan_model.Package.get(dataset_reference)
+    if package is None or _package_kind(package) != "sensitive":
+        return
+    denied = state.denied.setdefault(package.id, DatasetRead(package.id, package.owner_org))
+    if resource_id and resource_id not in denied.resource_ids:
+        denied.resource_ids.append(resource_id)
+
+
+def use_channel(channel: str) -> None:
+    """A more precise channel than the endpoint tells (DataStore queries)."""
+    state = _state()
+    if state is not None:
+        state.channel = channel
+
+
+# --- the request's context ----------------------------------------------------------------------
+
+
+def channel() -> str:
+    agent = request.user_agent.string or ""
+    patterns = tk.config.get("ckanext.daknong.sharing_log.harvester_user_agents") or []
+    if any(pattern.lower() in agent.lower() for pattern in patterns):
+        return entries.HARVEST
+    state = g.get(STATE)
+    if state is not None and state.channel:
+        return state.channel
+    endpoint = request.endpoint or ""
+    if endpoint.startswith("api."):
+        return entries.API
+    if endpoint.endswith(".download"):
+        return entries.DOWNLOAD
+    if endpoint.startswith("dcat."):
+        return entries.DCAT
+    return entries.WEB
+
+
+def redact(value: Any) -> Any:
+    """Request parameters without secrets: tokens, passwords, keys and JWT-like values."""
+    if isinstance(value, Mapping):
+        return {
+            str(k): REDACTED if SECRET_NAMES.search(str(k)) else redact(v) for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    if isinstance(value, str) and JWT_LIKE.match(value):
+        return REDACTED
+    return value
+
+
+def _parameters() -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        params[key] = values[0] if len(values) == 1 else values
+    if request.method in ("POST", "PUT", "PATCH"):
+        body = request.get_json(silent=True) if request.is_json else None
+        if isinstance(body, Mapping):
+            params.update(body)
+        elif request.form:
+            params.update({key: request.form.get(key) for key in request.form})
+    return redact(params)
+
+
+def request_content() -> dict[str, Any]:
+    content = {"method": request.method, "path": request.path, "params": _parameters()}
+    text = entries.canonical_json(content)
+    if len(text) > MAX_REQUEST_CONTENT:
+        content = {
+            "method": request.method,
+            "path": request.path,
+            "params_truncated_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        }
+    return content
+
+
+def action_name() -> str:
+    view_args = request.view_args or {}
+    return str(view_args.get("logic_function") or request.endpoint or request.path)
+
+
+def _current_user() -> ckan_model.User | None:
+    user = getattr(g, "userobj", None)
+    return user if isinstance(user, ckan_model.User) else None
+
+
+def _status(response: Response) -> str:
+    if response.status_code < 400:
+        return entries.SERVED
+    if response.status_code in (401, 403, 404):
+        return entries.DENIED
+    return entries.ERROR
+
+
+def _content_sha256(response: Response, read: DatasetRead) -> str | None:
+    """The file bytes for uploads; otherwise the bytes of the response body."""
+    if response.status_code >= 300:
+        return None
+    if read.upload_paths and response.direct_passthrough:
+        return _file_sha256(read.upload_paths[-1])
+    if response.is_streamed or response.direct_passthrough:
+        return None
+    return hashlib.sha256(response.get_data()).hexdigest()
+
+
+def _file_sha256(path: str) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(FILE_HASH_CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+# --- writing, after the view and before the response leaves -------------------------------------
+
+
+@dataclasses.dataclass
+class Requester:
+    user: ckan_model.User | None
+    org_ids: list[str]
+    codes: dict[str, str]
+
+    @classmethod
+    def current(cls) -> Requester:
+        user = _current_user()
+        org_ids = sorted(access.user_organization_ids(user)) if user else []
+        return cls(user, org_ids, agencies.agency_codes(org_ids))
+
+    def agency_for(self, read: DatasetRead) -> tuple[str | None, dict[str, Any]]:
+        """The agency a read is made for: the owner, a grant holder, or the user's first."""
+        if read.owner_org in self.org_ids:
+            return read.owner_org, {}
+        found = grants.active_grant_for(read.dataset_id, self.org_ids)
+        if found is not None:
+            grant, access_request = found
+            return grant.org_id, {
+                "grant_id": grant.id,
+                "access_request_id": grant.request_id,
+                "purpose": access_request.purpose if access_request else None,
+            }
+        return (self.org_ids[0] if self.org_ids else None), {}
+
+
+def _base(requester: Requester, response: Response, channel_name: str) -> dict[str, Any]:
+    user = requester.user
+    return {
+        "channel": channel_name,
+        "action": action_name(),
+        "request_content": request_content(),
+        "user_id": user.id if user else None,
+        "user_name": user.name if user else None,
+        "http_status": response.status_code,
+        "client_ip": request.remote_addr,
+        "user_agent": (request.user_agent.string or None),
+    }
+
+
+def _providers(reads: list[DatasetRead]) -> tuple[list[str], list[str]]:
+    orgs = sorted({r.owner_org for r in reads if r.owner_org})
+    codes = agencies.agency_codes(orgs)
+    return orgs, [codes.get(org, "") for org in orgs]
+
+
+def _add_viewed_resource(state: RequestState) -> None:
+    """Resource pages read the resource out of package_show: take it from the URL."""
+    resource_id = (request.view_args or {}).get("resource_id")
+    if not resource_id:
+        return
+    resource = ckan_model.Resource.get(resource_id)
+    if resource is None:
+        return
+    for reads in (state.reads, state.denied):
+        read = reads.get(resource.package_id)
+        if read is not None and resource.id not in read.resource_ids:
+            read.resource_ids.append(resource.id)
+
+
+def drafts(state: RequestState, response: Response) -> list[entries.Draft]:
+    _add_viewed_resource(state)
+    requester = Requester.current()
+    base = _base(requester, response, channel())
+    status = _status(response)
+    result = []
+    for read in state.reads.values():
+        org_id, grant_fields = requester.agency_for(read)
+        providers, provider_codes = _providers([read])
+        result.append(
+            entries.Draft(
+                event=entries.READ,
+                status=status,
+                requester_org_id=org_id,
+                requester_agency_code=requester.codes.get(org_id or ""),
+                provider_org_ids=providers,
+                provider_agency_codes=provider_codes,
+                dataset_ids=[read.dataset_id],
+                resource_ids=read.resource_ids,
+                content_sha256=_content_sha256(response, read) if status == "served" else None,
+                retention_months=retention.retention_months([read.dataset_id]),
+                **grant_fields,
+                **base,
+            )
+        )
+    for found in state.searches:
+        providers, provider_codes = _providers(found)
+        ids = [read.dataset_id for read in found]
+        first_org = requester.org_ids[0] if requester.org_ids else None
+        result.append(
+            entries.Draft(
+                event=entries.SEARCH,
+                status=status,
+                requester_org_id=first_org,
+                requester_agency_code=requester.codes.get(first_org or ""),
+                provider_org_ids=providers,
+                provider_agency_codes=provider_codes,
+                dataset_ids=ids,
+                content_sha256=(
+                    None
+                    if response.is_streamed or response.direct_passthrough
+                    else hashlib.sha256(response.get_data()).hexdigest()
+                ),
+                retention_months=retention.retention_months(ids),
+                **base,
+            )
+        )
+    for read in state.denied.values():
+        if read.dataset_id in state.reads:
+            continue
+        providers, provider_codes = _providers([read])
+        first_org = requester.org_ids[0] if requester.org_ids else None
+        result.append(
+            entries.Draft(
+                event=entries.READ,
+                status=entries.DENIED,
+                requester_org_id=first_org,
+                requester_agency_code=requester.codes.get(first_org or ""),
+                provider_org_ids=providers,
+                provider_agency_codes=provider_codes,
+                dataset_ids=[read.dataset_id],
+                resource_ids=read.resource_ids,
+                retention_months=retention.retention_months([read.dataset_id]),
+                **base,
+            )
+        )
+    return result
+
+
+def unavailable_response() -> Response:
+    message = tk._(
+        "The data sharing log cannot be written right now, so this data is not served. "
+        "Please try again later."
+    )
+    if request.path.startswith("/api/"):
+        response = jsonify(
+            {"success": False, "error": {"__type": "Service Unavailable", "message": message}}
+        )
+    else:
+        response = Response(message, mimetype="text/plain")
+    response.status_code = 503
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+def after_request(response: Response) -> Response:
+    """Log what this request read; refuse to serve it if the log cannot be written."""
+    state = g.pop(STATE, None) if has_request_context() else None
+    if state is None:
+        return response
+    if state.sensitive:
+        try:
+            entries.append(drafts(state, response))
+        except Exception:
+            log.exception("sharing log: entry not written; refusing to serve %s", request.path)
+            if response.status_code < 400:
+                return unavailable_response()
+            return response
+    if state.open_reads and response.status_code < 400:
+        count_open_reads(state.open_reads, channel())
+    return response
+
+
+def count_open_reads(dataset_ids: Iterable[str], channel_name: str) -> None:
+    """Open data needs no identity (NĐ 47 Art. 17): only a daily count per dataset."""
+    day = dt.datetime.now(LOCAL_TZ).date()
+    rows = [
+        {"day": day, "dataset_id": dataset_id, "channel": channel_name, "reads": 1}
+        for dataset_id in sorted(dataset_ids)
+    ]
+    statement = insert(model.open_read).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "dataset_id", "channel"],
+        set_={"reads": model.open_read.c.reads + 1},
+    )
+    try:
+        with ckan_model.meta.engine.begin() as connection:
+            connection.execute(statement)
+    except Exception:
+        log.warning("sharing log: open-data read count not recorded", exc_info=True)

@@ -1,0 +1,60 @@
+"""Authorisation of the sharing-log plugin.
+
+Reading the log is checked in ``listing.scope_for`` (the one home of who sees which entries);
+the chained ``package_show``/``resource_show`` auth functions record refused reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.daknong import access
+from ckanext.daknong.sharing_log import capture, listing
+
+__all__ = [
+    "daknong_open_read_count_list",
+    "daknong_sharing_log_list",
+    "package_show",
+    "resource_show",
+]
+
+
+def _may_read_log(context: dict[str, Any]) -> dict[str, Any]:
+    try:
+        listing.scope_for(access.user_object(context))
+    except tk.NotAuthorized as refusal:
+        return {"success": False, "msg": str(refusal)}
+    return {"success": True}
+
+
+@tk.auth_allow_anonymous_access
+def daknong_sharing_log_list(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    return _may_read_log(context)
+
+
+@tk.auth_allow_anonymous_access
+def daknong_open_read_count_list(
+    context: dict[str, Any], data_dict: dict[str, Any]
+) -> dict[str, Any]:
+    return _may_read_log(context)
+
+
+@tk.auth_allow_anonymous_access
+@tk.chained_auth_function
+def package_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+    result = next_auth(context, data_dict)
+    if not result.get("success"):
+        package = context.get("package")
+        capture.mark_denied(package.id if package is not None else data_dict.get("id"))
+    return result
+
+
+@tk.auth_allow_anonymous_access
+@tk.chained_auth_function
+def resource_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+    result = next_auth(context, data_dict)
+    if not result.get("success"):
+        capture.mark_denied(None, resource_id=data_dict.get("id"))
+    return result

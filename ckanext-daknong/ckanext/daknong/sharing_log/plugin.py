@@ -1,0 +1,29 @@
+"""The sharing-log plugin (NĐ 47 Art. 45; QĐ 43 Art. 7.4). Only interface plumbing lives here.
+
+Enable it beside ``daknong``: ``ckan.plugins = … daknong daknong_sharing_log …``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+from ckanext.daknong import grants
+from ckanext.daknong.sharing_log import cli, events
+from ckanext.daknong.sharing_log.logic.action import get_actions
+
+
+@tk.blanket.actions(get_actions)
+@tk.blanket.auth_functions
+@tk.blanket.blueprints
+@tk.blanket.cli(cli.get_commands)
+@tk.blanket.config_declarations
+class DaknongSharingLogPlugin(p.SingletonPlugin):
+    """Every read of shared and restricted data, recorded in a tamper-evident log."""
+
+    p.implements(p.ISignal)
+
+    def get_signal_subscriptions(self) -> dict[Any, Any]:
+        return {grants.access_request_event: [events.record_request_event]}

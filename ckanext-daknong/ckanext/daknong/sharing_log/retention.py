@@ -1,0 +1,148 @@
+"""How long sharing-log entries are kept, and pruning them without breaking the chain.
+
+NĐ 47 Art. 45 leaves the period to each database's data-use regulation (the ``database``
+entry's ``log_retention_months``); there is no national number, so the province sets a default
+in configuration (``ckanext.daknong.sharing_log.retention_months``, see docs/sharing-log.md).
+An entry's end date is fixed when it is written, so later edits of a regulation never shorten
+the life of evidence already recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ckan import model as ckan_model
+from sqlalchemy import text
+
+from ckanext.daknong.sharing_log import entries, integrity, model
+
+PRUNE_BATCH = 5000
+RETENTION_FIELD = "log_retention_months"
+
+
+def _months(value: object) -> int | None:
+    try:
+        months = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return months if months > 0 else None
+
+
+def _database_of(dataset: ckan_model.Package) -> ckan_model.Package | None:
+    if dataset.type == "database":
+        return dataset
+    name = dataset.extras.get("database")
+    if not name:
+        return None
+    database = ckan_model.Package.get(name)
+    if database is None or database.owner_org != dataset.owner_org:
+        return None
+    return database
+
+
+def retention_months(dataset_ids: Iterable[str]) -> int | None:
+    """The longest retention set by the databases these datasets belong to, if any."""
+    found = []
+    for dataset_id in dataset_ids:
+        dataset = ckan_model.Package.get(dataset_id)
+        database = _database_of(dataset) if dataset is not None else None
+        if database is not None:
+            months = _months(database.extras.get(RETENTION_FIELD))
+            if months:
+                found.append(months)
+    return max(found) if found else None
+
+
+# --- pruning ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class PruneResult:
+    pruned: int
+    archive: Path | None
+
+
+def _expired_rows() -> Iterable[dict]:
+    with ckan_model.meta.engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).execute(
+            model.entry.select()
+            .where(model.entry.c.retain_until < text("now()"))
+            .order_by(model.entry.c.id)
+        )
+        for row in result:
+            yield dict(row._mapping)
+
+
+def write_archive(rows: Iterable[dict], path: Path) -> list[int]:
+    """Entries as compressed JSON Lines: a header, one line per entry, a signed seal.
+
+    Streams, so that a large prune does not hold the entries in memory; only ids are kept.
+    """
+    key = entries.signing_keys()[0]
+    header = {
+        "type": "header",
+        "format": integrity.ARCHIVE_FORMAT,
+        "created_at": entries.utc_text(dt.datetime.now(dt.timezone.utc)),
+        "note": "NĐ 47 Art. 45 sharing log: entries past their retention period",
+    }
+    ids: list[int] = []
+    hashes: list[str] = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with gzip.open(partial, "wt", encoding="utf-8") as stream:
+        stream.write(entries.canonical_json(header) + "\n")
+        for row in rows:
+            plain = entries.plain_row(row)
+            stream.write(entries.canonical_json({"type": "entry", **plain}) + "\n")
+            ids.append(plain["id"])
+            hashes.append(plain["hash"])
+        stream.write(entries.canonical_json(integrity.seal(hashes, key)) + "\n")
+    with partial.open("rb") as stream:
+        os.fsync(stream.fileno())
+    partial.replace(path)
+    return ids
+
+
+def prune(archive_dir: Path, progress: Callable[[int, int], None] | None = None) -> PruneResult:
+    """Archive every expired entry, check the archive, then remove the entries.
+
+    Removal goes through the database's ``prune()`` function, which refuses entries still
+    within their retention and leaves a tombstone per entry (its id and hashes, no content) so
+    that the remaining chain keeps verifying.
+    """
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = archive_dir / f"sharing-log-{stamp}.jsonl.gz"
+    ids = write_archive(_expired_rows(), path)
+    if not ids:
+        path.unlink()
+        return PruneResult(0, None)
+    report = integrity.verify_archive(path)
+    if not report.ok:
+        raise RuntimeError(f"the archive {path} does not verify: {report.summary()}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    pruned = 0
+    for start in range(0, len(ids), PRUNE_BATCH):
+        batch = ids[start : start + PRUNE_BATCH]
+        with ckan_model.meta.engine.begin() as connection:
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": entries.APPEND_LOCK_KEY}
+            )
+            pruned += connection.execute(
+                text(f"SELECT {model.SCHEMA}.prune(:ids, :name, :digest)"),
+                {"ids": batch, "name": path.name, "digest": digest},
+            ).scalar()
+        if progress is not None:
+            progress(pruned, len(ids))
+    return PruneResult(pruned, path)
+
+
+def read_archive(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream]

@@ -1,0 +1,104 @@
+"""The sharing-log pages (NĐ 47 Art. 45.3) and the request hooks that write the log.
+
+``/sharing-log``       entries the viewer may read, with filters and paging
+``/sharing-log.csv``   the same entries (filters apply, no paging) as CSV
+``/sharing-log.xlsx``  … and as a workbook
+
+The blueprint also carries two application-wide hooks: ``capture.after_request`` writes the
+entries of every request before its response leaves, and a 503 answers any request whose
+entry could not be written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from flask import Blueprint, Response, request
+
+from ckanext.daknong import tabular
+from ckanext.daknong.sharing_log import capture, entries, listing
+
+sharing_log = Blueprint("daknong_sharing_log", __name__)
+sharing_log.after_app_request(capture.after_request)
+
+FILTERS = ("date_from", "date_to", "agency", "dataset", "channel", "status", "event")
+FILE_NAME = "nhat-ky-chia-se-du-lieu"
+WORKBOOK_TITLE = "Nhật ký chia sẻ dữ liệu"
+
+
+@sharing_log.app_errorhandler(entries.SharingLogUnavailable)
+def _unavailable(error: entries.SharingLogUnavailable) -> Response:
+    return capture.unavailable_response()
+
+
+def _filters() -> dict[str, str]:
+    return {key: request.args[key].strip() for key in FILTERS if request.args.get(key, "").strip()}
+
+
+def _list(data_dict: dict[str, Any]) -> dict[str, Any]:
+    context = {"user": tk.current_user.name, "auth_user_obj": tk.current_user}
+    return tk.get_action("daknong_sharing_log_list")(context, data_dict)
+
+
+def _refusal(error: tk.NotAuthorized) -> Any:
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login", came_from=request.full_path)
+    return tk.abort(403, str(error) or tk._("Not authorised to read the data sharing log"))
+
+
+@sharing_log.route("/sharing-log")
+def index() -> Any:
+    filters = _filters()
+    page = max(tk.asint(request.args.get("page", 1) or 1), 1)
+    try:
+        result = _list({**filters, "limit": listing.DEFAULT_LIMIT, "offset": (page - 1) * 50})
+    except tk.NotAuthorized as error:
+        return _refusal(error)
+    except tk.ValidationError as error:
+        tk.h.flash_error(" ".join(str(m) for v in error.error_dict.values() for m in v))
+        filters, result = {}, _list({"limit": listing.DEFAULT_LIMIT})
+    pages = max((result["count"] + listing.DEFAULT_LIMIT - 1) // listing.DEFAULT_LIMIT, 1)
+    return tk.render(
+        "sharing_log/index.html",
+        {
+            "result": result,
+            "filters": filters,
+            "page": page,
+            "pages": pages,
+            "channels": entries.CHANNELS,
+            "statuses": entries.STATUSES,
+            "downloads": {
+                "csv": tk.url_for("daknong_sharing_log.download_csv", **filters),
+                "xlsx": tk.url_for("daknong_sharing_log.download_xlsx", **filters),
+            },
+        },
+    )
+
+
+def _export(kind: str) -> Any:
+    try:
+        result = listing.list_entries(tk.current_user, _filters(), export=True)
+    except tk.NotAuthorized as error:
+        return _refusal(error)
+    except tk.ValidationError as error:
+        return tk.abort(400, " ".join(str(m) for v in error.error_dict.values() for m in v))
+    rows = listing.export_rows(result)
+    if kind == "csv":
+        body, mimetype = tabular.to_csv(listing.headers(), rows), tabular.CSV_MIMETYPE
+    else:
+        body = tabular.to_xlsx(WORKBOOK_TITLE, WORKBOOK_TITLE, listing.headers(), rows)
+        mimetype = tabular.XLSX_MIMETYPE
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{FILE_NAME}.{kind}"'
+    return response
+
+
+@sharing_log.route("/sharing-log.csv")
+def download_csv() -> Any:
+    return _export("csv")
+
+
+@sharing_log.route("/sharing-log.xlsx")
+def download_xlsx() -> Any:
+    return _export("xlsx")

@@ -1,0 +1,51 @@
+"""CSV and XLSX files as Vietnamese offices open them (the catalogue and the sharing log)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """CSV in UTF-8 with a byte-order mark, so that Excel shows Vietnamese correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_sheet(
+    sheet: Any, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """A sheet with a bold, frozen header row (sheet titles: 31 characters at most)."""
+    sheet.title = title[:31]
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append(list(row))
+
+
+def workbook_bytes(workbook: Workbook, title: str) -> bytes:
+    workbook.properties.title = title
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_xlsx(
+    title: str, sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> bytes:
+    workbook = Workbook()
+    write_sheet(workbook.active, sheet_title, header, rows)
+    return workbook_bytes(workbook, title)
