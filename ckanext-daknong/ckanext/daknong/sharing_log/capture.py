@@ -419,8 +419,23 @@ def unavailable_response() -> Response:
     return response
 
 
+UNAVAILABLE = "daknong_sharing_log_unavailable"
+
+
+def flag_unavailable() -> None:
+    """An entry written during the view failed (an access-request step): answer 503.
+
+    CKAN's API turns any exception into a 500; the flag lets ``after_request`` say why.
+    """
+    if has_request_context():
+        setattr(g, UNAVAILABLE, True)
+
+
 def after_request(response: Response) -> Response:
     """Log what this request read; refuse to serve it if the log cannot be written."""
+    if has_request_context() and g.pop(UNAVAILABLE, False):
+        g.pop(STATE, None)
+        return unavailable_response()
     state = g.pop(STATE, None) if has_request_context() else None
     if state is None:
         return response

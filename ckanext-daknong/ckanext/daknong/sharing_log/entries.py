@@ -161,19 +161,22 @@ def _key_bytes(value: str) -> bytes:
 
 
 def signing_keys() -> list[bytes]:
-    """The current key first, then retired keys that still verify older checkpoints.
+    """The current key first, then keys that still verify older checkpoints.
 
     Without a configured key, one is derived from the site's SECRET_KEY (never stored in the
-    database either), so a portal is protected from its first entry.
+    database either), so a portal is protected from its first entry; the derived key stays
+    accepted for verification after a key is configured, so that switching loses nothing.
     """
+    secret = _key_bytes(tk.config.get("SECRET_KEY") or "")
+    derived = hmac.new(secret, b"daknong-sharing-log-checkpoint", hashlib.sha256).digest()
     configured = tk.config.get("ckanext.daknong.sharing_log.signing_key") or ""
-    if configured:
-        current = _key_bytes(configured)
-    else:
-        secret = _key_bytes(tk.config.get("SECRET_KEY") or "")
-        current = hmac.new(secret, b"daknong-sharing-log-checkpoint", hashlib.sha256).digest()
-    previous = tk.config.get("ckanext.daknong.sharing_log.previous_signing_keys") or []
-    return [current, *(_key_bytes(k) for k in previous)]
+    previous = [
+        _key_bytes(k)
+        for k in tk.config.get("ckanext.daknong.sharing_log.previous_signing_keys") or []
+    ]
+    if not configured:
+        return [derived, *previous]
+    return [_key_bytes(configured), *previous, derived]
 
 
 def key_id(key: bytes) -> str:

@@ -19,8 +19,18 @@ from ckanext.daknong.sharing_log import capture, entries, retention
 def record_request_event(
     event: str, request: AccessRequest, user: Any, details: dict[str, Any]
 ) -> None:
-    codes = agencies.agency_codes([request.provider_org_id])
     in_http = has_request_context() and http_request.endpoint is not None
+    try:
+        _append(event, request, user, details, in_http)
+    except entries.SharingLogUnavailable:
+        capture.flag_unavailable()
+        raise
+
+
+def _append(
+    event: str, request: AccessRequest, user: Any, details: dict[str, Any], in_http: bool
+) -> None:
+    codes = agencies.agency_codes([request.provider_org_id])
     entries.append(
         [
             entries.Draft(

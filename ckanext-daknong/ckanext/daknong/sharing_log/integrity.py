@@ -71,8 +71,10 @@ def _links() -> Iterator[tuple[str, Mapping[str, Any]]]:
             ORDER BY id, kind
             """
         )
-        names = [d[0] for d in cursor.description]
+        names: list[str] = []
         for record in cursor:
+            # a named cursor describes its columns only once the first rows arrive
+            names = names or [d[0] for d in cursor.description]
             row = dict(zip(names, record, strict=True))
             yield row.pop("kind"), row
         cursor.close()
