@@ -8,6 +8,8 @@
 # * once a day, at the first run from DAKNONG_SCHEDULE_HOUR o'clock Vietnam time (default 1):
 #   `ckan daknong harvest schedule`, which plans the province's harvest calendar (quarterly
 #   sources included, a frequency ckanext-harvest itself does not offer).
+# * once an hour: `ckan daknong sharing-log checkpoint` (signs the sharing log's head) and
+#   `ckan daknong access record-expiries` (logs the end of grants).
 #
 # After each successful `harvester run` the script touches $HEARTBEAT; the compose
 # healthcheck reports the service unhealthy when the heartbeat is older than two intervals.
@@ -33,6 +35,7 @@ case "$RUN_INTERVAL" in '' | *[!0-9]*) log "DAKNONG_HARVEST_RUN_INTERVAL must be
 case "$SCHEDULE_HOUR" in '' | *[!0-9]*) log "DAKNONG_SCHEDULE_HOUR must be 0-23"; exit 2 ;; esac
 
 last_schedule_day=""
+last_maintenance_hour=""
 log "started: harvester run every ${RUN_INTERVAL}s, daily schedule from ${SCHEDULE_HOUR}:00 ICT"
 
 while :; do
@@ -46,6 +49,17 @@ while :; do
             log "daknong harvest schedule: done for $today"
         else
             log "daknong harvest schedule: failed (exit $?), retrying next turn"
+        fi
+    fi
+
+    # hourly: sign the sharing log's head and record grants that have ended (NĐ 47 Art. 45)
+    this_hour=$(date -u '+%Y-%m-%dT%H')
+    if [ "$this_hour" != "$last_maintenance_hour" ]; then
+        if ckan -c "$CKAN_INI" daknong sharing-log checkpoint \
+            && ckan -c "$CKAN_INI" daknong access record-expiries; then
+            last_maintenance_hour="$this_hour"
+        else
+            log "sharing-log checkpoint / access record-expiries: failed (exit $?), retrying"
         fi
     fi
 

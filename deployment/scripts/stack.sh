@@ -428,6 +428,25 @@ PY
   say "stop everything with: make down"
 }
 
+datastore_test_database() {
+  # The DataStore is not part of the portal, but where a province enables it its queries are
+  # logged like every other read (NĐ 47 Art. 45): the tests enable it on a database of its own.
+  pg_ensure_database datastore_test
+  psql_admin -d postgres -c "DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'datastore_ro') THEN
+        CREATE ROLE datastore_ro LOGIN PASSWORD '$DAKNONG_DB_PASSWORD';
+      END IF; END \$\$;" || die "could not create the DataStore read-only role"
+  "$VENV/bin/python" - "$DAKNONG_TEST_DB_NAME" "$DAKNONG_DB_USER" <<'PY' | psql_admin -d postgres >/dev/null \
+    || die "could not set the DataStore test database's permissions"
+import pathlib, sys, ckanext.datastore as ds
+template = (pathlib.Path(ds.__file__).parent / "set_permissions.sql").read_text()
+print(template.format(maindb=sys.argv[1], datastoredb="datastore_test", mainuser=sys.argv[2],
+                      writeuser=sys.argv[2], readuser="datastore_ro"))
+PY
+  export CKAN_DATASTORE_WRITE_URL="postgresql://$DAKNONG_DB_USER:$DAKNONG_DB_PASSWORD@127.0.0.1:$DAKNONG_PG_PORT/datastore_test"
+  export CKAN_DATASTORE_READ_URL="postgresql://datastore_ro:$DAKNONG_DB_PASSWORD@127.0.0.1:$DAKNONG_PG_PORT/datastore_test"
+}
+
 cmd_test() {
   install_all
   pg_start
@@ -446,6 +465,7 @@ cmd_test() {
   "$VENV/bin/ckan" -c test.ini db upgrade -p daknong_sharing_log >>"$LOGS/test-db-init.log" 2>&1 \
     || die "the sharing-log migration on the test database failed (see $LOGS/test-db-init.log)"
   harden_sharing_log test.ini "$DAKNONG_TEST_DB_NAME"
+  datastore_test_database
   # tests that play an attacker with superuser rights (tampering with the log) use this
   DAKNONG_PG_ADMIN_URL=$(pg_admin_url "$DAKNONG_TEST_DB_NAME")
   export DAKNONG_PG_ADMIN_URL

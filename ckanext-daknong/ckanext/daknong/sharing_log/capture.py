@@ -128,6 +128,18 @@ def _upload_path(resource: Mapping[str, Any]) -> str:
     return uploader.get_resource_uploader(dict(resource)).get_path(resource["id"])
 
 
+def mark_dataset_ids(dataset_ids: Iterable[str]) -> None:
+    """Reads known only by id (activity streams carry the datasets' content)."""
+    state = _state()
+    ids = {dataset_id for dataset_id in dataset_ids if dataset_id}
+    if state is None or not ids:
+        return
+    query = ckan_model.Session.query(ckan_model.Package).filter(ckan_model.Package.id.in_(ids))
+    for package in query:
+        if _package_kind(package) == "sensitive":
+            state.reads.setdefault(package.id, DatasetRead(package.id, package.owner_org))
+
+
 def mark_search(results: Iterable[Mapping[str, Any]]) -> None:
     state = _state()
     if state is None:
@@ -173,12 +185,12 @@ def use_channel(channel: str) -> None:
 # --- the request's context ----------------------------------------------------------------------
 
 
-def channel() -> str:
+def channel(state: RequestState | None = None) -> str:
     agent = request.user_agent.string or ""
     patterns = tk.config.get("ckanext.daknong.sharing_log.harvester_user_agents") or []
     if any(pattern.lower() in agent.lower() for pattern in patterns):
         return entries.HARVEST
-    state = g.get(STATE)
+    state = state or g.get(STATE)
     if state is not None and state.channel:
         return state.channel
     endpoint = request.endpoint or ""
@@ -337,7 +349,7 @@ def _add_viewed_resource(state: RequestState) -> None:
 def drafts(state: RequestState, response: Response) -> list[entries.Draft]:
     _add_viewed_resource(state)
     requester = Requester.current()
-    base = _base(requester, response, channel())
+    base = _base(requester, response, channel(state))
     status = _status(response)
     result = []
     for read in state.reads.values():
@@ -448,7 +460,7 @@ def after_request(response: Response) -> Response:
                 return unavailable_response()
             return response
     if state.open_reads and response.status_code < 400:
-        count_open_reads(state.open_reads, channel())
+        count_open_reads(state.open_reads, channel(state))
     return response
 
 

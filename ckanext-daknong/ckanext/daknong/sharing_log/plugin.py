@@ -13,10 +13,11 @@ import ckan.plugins.toolkit as tk
 from ckanext.daknong import grants
 from ckanext.daknong.sharing_log import cli, events
 from ckanext.daknong.sharing_log.logic.action import get_actions
+from ckanext.daknong.sharing_log.logic.auth import get_auth_functions
 
 
 @tk.blanket.actions(get_actions)
-@tk.blanket.auth_functions
+@tk.blanket.auth_functions(get_auth_functions)
 @tk.blanket.blueprints
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.config_declarations

@@ -34,5 +34,7 @@ def test_every_article_the_issues_name_has_a_row():
         "NĐ 47 Art. 11.4",
         "NĐ 47 Art. 17",
         "NĐ 47 Art. 35",
+        "QĐ 43 Art. 7.4",
+        "NĐ 47 Art. 45",
     ):
         assert article in text, article

@@ -56,10 +56,18 @@ IMAGE_SRC = "/srv/app/src/ckanext-daknong"
 REQUIRED_SERVICES = ("ckan", "harvest-gather", "harvest-fetch", "scheduler", "solr", "db", "redis")
 PORTAL_SERVICES = ("ckan", "harvest-gather", "harvest-fetch", "scheduler")
 PLUGINS = (
-    "activity daknong scheming_datasets scheming_organizations harvest ckan_harvester dcat "
+    "activity daknong daknong_sharing_log scheming_datasets scheming_organizations harvest "
+    "ckan_harvester dcat "
     "dcat_rdf_harvester"
 ).split()
-REQUIRED_PLUGINS = ("daknong", "scheming_datasets", "scheming_organizations", "harvest", "dcat")
+REQUIRED_PLUGINS = (
+    "daknong",
+    "daknong_sharing_log",
+    "scheming_datasets",
+    "scheming_organizations",
+    "harvest",
+    "dcat",
+)
 
 # What each service's health check must probe.
 HEALTH_PROBES = {
@@ -816,8 +824,18 @@ def test_scheduler_plans_once_a_day_and_runs_the_harvester_every_turn(tmp_path):
     assert code == 0, output  # stopped by its TERM trap, not killed
     assert calls[0] == "-c /srv/app/ckan.ini daknong harvest schedule"
     assert calls.count("-c /srv/app/ckan.ini daknong harvest schedule") == 1, calls
-    assert set(calls[1:]) == {"-c /srv/app/ckan.ini harvester run"}, calls
+    assert set(calls[3:]) == {"-c /srv/app/ckan.ini harvester run"}, calls
     assert heartbeat.exists()
+
+
+def test_scheduler_signs_the_sharing_log_and_records_expiries_once_an_hour(tmp_path):
+    """NĐ 47 Art. 45: the log's head is signed and grant ends are logged every hour."""
+    _, calls, _, _ = run_scheduler(tmp_path)
+    assert calls[1:3] == [
+        "-c /srv/app/ckan.ini daknong sharing-log checkpoint",
+        "-c /srv/app/ckan.ini daknong access record-expiries",
+    ], calls
+    assert calls.count("-c /srv/app/ckan.ini daknong sharing-log checkpoint") == 1, calls
 
 
 def test_scheduler_retries_a_failed_schedule_and_keeps_harvesting(tmp_path):

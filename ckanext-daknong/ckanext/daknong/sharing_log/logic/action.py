@@ -10,8 +10,6 @@ import ckan.plugins.toolkit as tk
 from ckanext.daknong import access
 from ckanext.daknong.sharing_log import capture, entries, listing
 
-DATASTORE_ACTIONS = ("datastore_search", "datastore_search_sql")
-
 
 def get_actions() -> dict[str, Any]:
     """The actions, with the DataStore ones chained only where the DataStore is enabled."""
@@ -21,10 +19,14 @@ def get_actions() -> dict[str, Any]:
         "package_show": package_show,
         "resource_show": resource_show,
         "package_search": package_search,
-        "package_activity_list": package_activity_list,
     }
+    if p.plugin_loaded("activity"):
+        actions.update(dict.fromkeys(ACTIVITY_LISTS, activity_list))
+        actions.update(dict.fromkeys(ACTIVITY_ITEMS, activity_item))
     if p.plugin_loaded("datastore"):
-        actions.update({name: datastore_read for name in DATASTORE_ACTIONS})
+        actions["datastore_search"] = datastore_read
+        if tk.asbool(tk.config.get("ckan.datastore.sqlsearch.enabled")):
+            actions["datastore_search_sql"] = datastore_read
     return actions
 
 
@@ -84,15 +86,36 @@ def package_search(next_action: Any, context: dict[str, Any], data_dict: dict[st
     return result
 
 
+# Activities carry the content of the datasets they are about: reading one is a read.
+ACTIVITY_LISTS = (
+    "package_activity_list",
+    "organization_activity_list",
+    "group_activity_list",
+    "user_activity_list",
+    "dashboard_activity_list",
+    "recently_changed_packages_activity_list",
+)
+ACTIVITY_ITEMS = ("activity_show", "activity_data_show", "activity_diff")
+
+
 @tk.side_effect_free
 @tk.chained_action
-def package_activity_list(
-    next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> Any:
-    """A dataset's activity carries its content: reading it is reading the dataset."""
+def activity_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
     result = next_action(context, data_dict)
-    dataset = tk.get_action("package_show")(dict(context), {"id": data_dict.get("id")})
-    capture.mark_dataset(dataset)
+    capture.mark_dataset_ids(a.get("object_id") for a in result or [] if isinstance(a, dict))
+    return result
+
+
+@tk.side_effect_free
+@tk.chained_action
+def activity_item(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+    result = next_action(context, data_dict)
+    activity = context.get("activity")  # set by activity_show and activity_data_show
+    ids = [activity.object_id] if activity is not None else []
+    if isinstance(result, dict):  # activity_show's own dict, activity_diff's pair
+        ids.append(result.get("object_id"))
+        ids.extend(a.get("object_id") for a in result.get("activities") or [])
+    capture.mark_dataset_ids(ids)
     return result
 
 
@@ -101,8 +124,9 @@ def package_activity_list(
 def datastore_read(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
     result = next_action(context, data_dict)
     capture.use_channel(entries.DATASTORE)
-    resource_id = data_dict.get("resource_id") or (result or {}).get("resource_id")
-    if resource_id:
-        resource = tk.get_action("resource_show")(dict(context), {"id": resource_id})
+    # datastore_search names its resource; datastore_search_sql's tables are marked by its
+    # chained auth function, the one place that sees them
+    if data_dict.get("resource_id"):
+        resource = tk.get_action("resource_show")(dict(context), {"id": data_dict["resource_id"]})
         capture.mark_resource(resource)
     return result

@@ -180,3 +180,95 @@ class TestWebReads:
         assert response.status_code == 200
         entry = _only(new_entries(), event="read", channel="dcat")
         assert entry["content_sha256"] == hashlib.sha256(response.data).hexdigest()
+
+
+class TestUploads:
+    def test_download_of_an_uploaded_file_records_the_file_bytes_hash(
+        self, app, world, new_entries, create_with_upload
+    ):
+        from ckan.tests import factories
+
+        content = "ma_thua,dien_tich\n12,340.5\nSố liệu đất đai\n".encode()
+        dataset = world.datasets["restricted"]
+        resource = create_with_upload(
+            content,
+            "thua-dat.csv",
+            url="thua-dat.csv",
+            package_id=dataset["id"],
+            context={"user": factories.Sysadmin()["name"]},
+        )
+        start = len(new_entries())
+        response = app.get(
+            f"/dataset/{dataset['id']}/resource/{resource['id']}/download/thua-dat.csv",
+            headers=world.headers("consumer_member"),
+        )
+        assert response.status_code == 200
+        assert response.data == content
+        entry = _only(new_entries()[start:], event="read", channel="download")
+        assert entry["content_sha256"] == hashlib.sha256(content).hexdigest()
+        assert entry["resource_ids"] == [resource["id"]]
+        assert entry["grant_id"]
+
+    def test_a_refused_download_is_logged_and_serves_nothing(
+        self, app, world, new_entries, create_with_upload
+    ):
+        from ckan.tests import factories
+
+        dataset = world.datasets["restricted"]
+        resource = create_with_upload(
+            b"NOI-DUNG-KHONG-DUOC-LO-9137",
+            "bi-mat.csv",
+            url="bi-mat.csv",
+            package_id=dataset["id"],
+            context={"user": factories.Sysadmin()["name"]},
+        )
+        start = len(new_entries())
+        response = app.get(
+            f"/dataset/{dataset['id']}/resource/{resource['id']}/download/bi-mat.csv",
+            headers=world.headers("outsider"),
+        )
+        assert response.status_code in (403, 404)
+        assert b"NOI-DUNG-KHONG-DUOC-LO-9137" not in response.data
+        entry = _only(new_entries()[start:], event="read")
+        assert entry["status"] == "denied"
+        assert entry["resource_ids"] == [resource["id"]]
+
+
+class TestActivity:
+    """Activities carry the dataset's content: reading them is reading the dataset."""
+
+    def test_activity_list_and_items_are_logged(self, app, world, new_entries):
+        dataset = world.datasets["shared"]
+        listed = app.get(
+            "/api/3/action/package_activity_list",
+            query_string={"id": dataset["id"]},
+            headers=world.headers("consumer_member"),
+        )
+        assert listed.status_code == 200
+        activity_id = listed.json["result"][0]["id"]
+        # upstream lets only editors see an activity's data: the provider's admin here
+        for action in ("activity_show", "activity_data_show"):
+            shown = app.get(
+                f"/api/3/action/{action}",
+                query_string={"id": activity_id, "include_data": "true"},
+                headers=world.headers("provider_admin"),
+            )
+            assert shown.status_code == 200, shown.get_data(as_text=True)[:2000]
+        rows = new_entries()
+        assert [(r["action"], r["user_name"]) for r in rows] == [
+            ("package_activity_list", world.users["consumer_member"]["name"]),
+            ("activity_show", world.users["provider_admin"]["name"]),
+            ("activity_data_show", world.users["provider_admin"]["name"]),
+        ]
+        assert all(r["dataset_ids"] == [dataset["id"]] and r["status"] == "served" for r in rows)
+
+    def test_activity_page_is_logged(self, app, world, new_entries):
+        dataset = world.datasets["restricted"]
+        app.get(
+            f"/dataset/activity/{dataset['name']}",
+            headers=world.headers("consumer_member"),
+            status=200,
+        )
+        entry = _only(new_entries(), event="read")
+        assert entry["channel"] == "web"
+        assert entry["dataset_ids"] == [dataset["id"]]
