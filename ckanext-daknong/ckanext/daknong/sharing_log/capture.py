@@ -128,16 +128,37 @@ def _upload_path(resource: Mapping[str, Any]) -> str:
     return uploader.get_resource_uploader(dict(resource)).get_path(resource["id"])
 
 
+def _sensitive_among(ids: Iterable[str]) -> dict[str, str | None]:
+    """Shared and restricted datasets among these ids, with their owner: one query."""
+    ids = {dataset_id for dataset_id in ids if dataset_id}
+    if not ids:
+        return {}
+    level = ckan_model.PackageExtra
+    rows = (
+        ckan_model.Session.query(
+            ckan_model.Package.id,
+            ckan_model.Package.type,
+            ckan_model.Package.owner_org,
+            level.value,
+        )
+        .outerjoin(
+            level,
+            (level.package_id == ckan_model.Package.id)
+            & (level.key == "access_level")
+            & (level.state == "active"),
+        )
+        .filter(ckan_model.Package.id.in_(ids))
+    )
+    return {row.id: row.owner_org for row in rows if _kind(row.type, row.value) == "sensitive"}
+
+
 def mark_dataset_ids(dataset_ids: Iterable[str]) -> None:
     """Reads known only by id (activity streams carry the datasets' content)."""
     state = _state()
-    ids = {dataset_id for dataset_id in dataset_ids if dataset_id}
-    if state is None or not ids:
+    if state is None:
         return
-    query = ckan_model.Session.query(ckan_model.Package).filter(ckan_model.Package.id.in_(ids))
-    for package in query:
-        if _package_kind(package) == "sensitive":
-            state.reads.setdefault(package.id, DatasetRead(package.id, package.owner_org))
+    for dataset_id, owner_org in _sensitive_among(dataset_ids).items():
+        state.reads.setdefault(dataset_id, DatasetRead(dataset_id, owner_org))
 
 
 def mark_search(results: Iterable[Mapping[str, Any]]) -> None:
@@ -266,9 +287,7 @@ def _content_sha256(response: Response, read: DatasetRead) -> str | None:
         return None
     if read.upload_paths and response.direct_passthrough:
         return _file_sha256(read.upload_paths[-1])
-    if response.is_streamed or response.direct_passthrough:
-        return None
-    return hashlib.sha256(response.get_data()).hexdigest()
+    return _body_sha256(response)
 
 
 def _file_sha256(path: str) -> str | None:
@@ -346,72 +365,80 @@ def _add_viewed_resource(state: RequestState) -> None:
             read.resource_ids.append(resource.id)
 
 
+def _body_sha256(response: Response) -> str | None:
+    if response.is_streamed or response.direct_passthrough:
+        return None
+    return hashlib.sha256(response.get_data()).hexdigest()
+
+
+def _draft(
+    requester: Requester,
+    reads: list[DatasetRead],
+    org_id: str | None,
+    **fields: Any,
+) -> entries.Draft:
+    """One entry about these datasets, made for ``org_id`` by the current user."""
+    providers, provider_codes = _providers(reads)
+    ids = [read.dataset_id for read in reads]
+    return entries.Draft(
+        requester_org_id=org_id,
+        requester_agency_code=requester.codes.get(org_id or ""),
+        provider_org_ids=providers,
+        provider_agency_codes=provider_codes,
+        dataset_ids=ids,
+        resource_ids=[rid for read in reads for rid in read.resource_ids],
+        retention_months=retention.retention_months(ids),
+        **fields,
+    )
+
+
 def drafts(state: RequestState, response: Response) -> list[entries.Draft]:
+    """The request's entries: one per dataset read, one per search, one per refusal."""
     _add_viewed_resource(state)
     requester = Requester.current()
     base = _base(requester, response, channel(state))
     status = _status(response)
+    first_org = requester.org_ids[0] if requester.org_ids else None
     result = []
     for read in state.reads.values():
         org_id, grant_fields = requester.agency_for(read)
-        providers, provider_codes = _providers([read])
+        digest = _content_sha256(response, read) if status == entries.SERVED else None
         result.append(
-            entries.Draft(
+            _draft(
+                requester,
+                [read],
+                org_id,
                 event=entries.READ,
                 status=status,
-                requester_org_id=org_id,
-                requester_agency_code=requester.codes.get(org_id or ""),
-                provider_org_ids=providers,
-                provider_agency_codes=provider_codes,
-                dataset_ids=[read.dataset_id],
-                resource_ids=read.resource_ids,
-                content_sha256=_content_sha256(response, read) if status == "served" else None,
-                retention_months=retention.retention_months([read.dataset_id]),
+                content_sha256=digest,
                 **grant_fields,
                 **base,
             )
         )
     for found in state.searches:
-        providers, provider_codes = _providers(found)
-        ids = [read.dataset_id for read in found]
-        first_org = requester.org_ids[0] if requester.org_ids else None
         result.append(
-            entries.Draft(
+            _draft(
+                requester,
+                found,
+                first_org,
                 event=entries.SEARCH,
                 status=status,
-                requester_org_id=first_org,
-                requester_agency_code=requester.codes.get(first_org or ""),
-                provider_org_ids=providers,
-                provider_agency_codes=provider_codes,
-                dataset_ids=ids,
-                content_sha256=(
-                    None
-                    if response.is_streamed or response.direct_passthrough
-                    else hashlib.sha256(response.get_data()).hexdigest()
-                ),
-                retention_months=retention.retention_months(ids),
+                content_sha256=_body_sha256(response),
                 **base,
             )
         )
     for read in state.denied.values():
-        if read.dataset_id in state.reads:
-            continue
-        providers, provider_codes = _providers([read])
-        first_org = requester.org_ids[0] if requester.org_ids else None
-        result.append(
-            entries.Draft(
-                event=entries.READ,
-                status=entries.DENIED,
-                requester_org_id=first_org,
-                requester_agency_code=requester.codes.get(first_org or ""),
-                provider_org_ids=providers,
-                provider_agency_codes=provider_codes,
-                dataset_ids=[read.dataset_id],
-                resource_ids=read.resource_ids,
-                retention_months=retention.retention_months([read.dataset_id]),
-                **base,
+        if read.dataset_id not in state.reads:
+            result.append(
+                _draft(
+                    requester,
+                    [read],
+                    first_org,
+                    event=entries.READ,
+                    status=entries.DENIED,
+                    **base,
+                )
             )
-        )
     return result
 
 

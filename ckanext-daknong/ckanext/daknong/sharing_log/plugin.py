@@ -21,6 +21,7 @@ from ckanext.daknong.sharing_log.logic.auth import get_auth_functions
 @tk.blanket.blueprints
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.config_declarations
+@tk.blanket.helpers
 class DaknongSharingLogPlugin(p.SingletonPlugin):
     """Every read of shared and restricted data, recorded in a tamper-evident log."""
 

@@ -272,3 +272,12 @@ class TestActivity:
         entry = _only(new_entries(), event="read")
         assert entry["channel"] == "web"
         assert entry["dataset_ids"] == [dataset["id"]]
+
+
+def test_the_dashboard_links_to_the_log_for_those_who_may_read_it(app, world):
+    """NĐ 47 Art. 45.3: agencies' admins find their log; plain members are not offered it."""
+    admin = app.get("/en/dashboard/datasets", headers=world.headers("provider_admin"))
+    member = app.get("/en/dashboard/datasets", headers=world.headers("provider_member"))
+    assert admin.status_code == member.status_code == 200
+    assert "/sharing-log" in admin.get_data(as_text=True)
+    assert "/sharing-log" not in member.get_data(as_text=True)

@@ -36,6 +36,14 @@ def append(count: int, **fields) -> list[dict]:
     )
 
 
+def insert(tamper, row: dict) -> None:
+    columns = [c.name for c in log_model.entry.columns]
+    tamper.execute(
+        f"INSERT INTO {ENTRY} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+        [row[c] for c in columns],
+    )
+
+
 def run_verify(cli):
     return cli.invoke(ckan.cli.cli.ckan, ["daknong", "sharing-log", "verify"])
 
@@ -98,11 +106,7 @@ def test_an_inserted_row_is_named(tamper):
     tamper.execute(f"UPDATE {ENTRY} SET id = -id + 1 WHERE id < 0")
     forged = dict(rows[2], id=at, prev_hash=rows[1]["hash"], user_name="nguoi-gia-mao")
     forged["hash"] = entries.entry_hash(forged)
-    columns = [c.name for c in log_model.entry.columns]
-    tamper.execute(
-        f"INSERT INTO {ENTRY} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
-        [forged[c] for c in columns],
-    )
+    insert(tamper, forged)
     report = integrity.verify_database()
     # the forged row itself chains correctly; the first shifted row no longer does
     assert (report.ok, report.broken_id) == (False, at + 1)
@@ -113,11 +117,7 @@ def test_an_appended_forgery_that_does_not_chain_is_named(tamper):
     rows = append(2)
     forged = dict(rows[1], id=rows[1]["id"] + 1, prev_hash="f" * 64)
     forged["hash"] = entries.entry_hash(forged)
-    columns = [c.name for c in log_model.entry.columns]
-    tamper.execute(
-        f"INSERT INTO {ENTRY} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
-        [forged[c] for c in columns],
-    )
+    insert(tamper, forged)
     report = integrity.verify_database()
     assert (report.ok, report.broken_id) == (False, forged["id"])
 
