@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import secrets
+import socket
 import string
 import subprocess
 import sys
@@ -227,3 +228,44 @@ def write_result(name: str, text: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / name).write_text(text, encoding="utf-8")
     print(text)
+
+
+# --- PostgreSQL as superuser, and other databases (bench_sharing_log.py) --------------------
+
+
+def pg_socket() -> str:
+    """The directory of the stack's PostgreSQL socket (``run.sh`` passes it on)."""
+    socket_dir = os.environ.get("DAKNONG_BENCH_PG_SOCKET")
+    if socket_dir:
+        return socket_dir
+    local = Path(os.environ.get("DAKNONG_LOCAL", ROOT / "deployment" / "local"))
+    return (local / "run" / "pg.started").read_text(encoding="utf-8").strip() + "/socket"
+
+
+def admin_url(database: str = "postgres") -> str:
+    """The cluster's ``postgres`` superuser over the socket (the stack trusts it locally)."""
+    port = os.environ.get("DAKNONG_PG_PORT", "5432")
+    return f"postgresql://postgres@/{database}?host={pg_socket()}&port={port}"
+
+
+def admin_connection(database: str = "postgres") -> Any:
+    """An autocommit psycopg2 connection as the superuser (CREATE / DROP DATABASE)."""
+    import psycopg2
+
+    connection = psycopg2.connect(admin_url(database))
+    connection.autocommit = True
+    return connection
+
+
+def app_url(database: str) -> str:
+    """``sqlalchemy.url`` of the CKAN role for another database (as the template writes it)."""
+    user = os.environ.get("DAKNONG_DB_USER", "ckan_default")
+    password = os.environ.get("DAKNONG_DB_PASSWORD", "pass")
+    port = os.environ.get("DAKNONG_PG_PORT", "5432")
+    return f"postgresql://{user}:{password}@127.0.0.1:{port}/{database}"
+
+
+def port_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:``port``."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0

@@ -2,15 +2,19 @@
 # Benchmark the portal against plain CKAN: `make bench`.
 #   bench_catalogue.py  package_create / package_show of our `dataset` (issue 3, Performance)
 #   bench_access.py     package_search on 10,000 datasets, grant visibility (issue 4)
+#   bench_sharing_log.py  sharing-log overhead, 200 logged reads/s for 60 s, verify 1M entries (5)
 #
 # Starts the data services if they are not running (deployment/scripts/stack.sh services),
 # and for each benchmark creates a fresh database `ckan_bench` owned by the CKAN role, runs it
 # (each uses its own Solr site ids and Redis database) and drops the database again, so the
-# portal's and the tests' data are never touched. A first argument `catalogue` or `access`
-# runs that benchmark only; the other arguments go to the benchmark(s), e.g.
-#   bash bench/run.sh                                both, with their defaults
+# portal's and the tests' data are never touched. A first argument `catalogue`, `access` or
+# `sharing_log` runs that benchmark only; the other arguments go to the benchmark(s), e.g.
+#   bash bench/run.sh                                all three, with their defaults
 #   bash bench/run.sh catalogue --iterations 300 --rounds 4
 #   bash bench/run.sh access --datasets 2000 --grants 3
+#   bash bench/run.sh sharing_log --quick            (or DAKNONG_BENCH_QUICK=1: a short run)
+# bench_sharing_log.py also makes and drops a scratch database `${DAKNONG_BENCH_DB}_verify`
+# and starts gunicorn on 127.0.0.1:${DAKNONG_BENCH_WEB_PORT:-5090} for its load test.
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +32,7 @@ bash "$ROOT/deployment/scripts/stack.sh" services >&2 || die "the data services 
 # the data directory that stack.sh recorded when it started the server.
 [[ -s $LOCAL/run/pg.started ]] || die "PostgreSQL was not started by deployment/scripts/stack.sh"
 SOCKET="$(cat "$LOCAL/run/pg.started")/socket"
+export DAKNONG_BENCH_PG_SOCKET=$SOCKET
 psql_admin() {
   if [[ $(id -u) == 0 ]]; then
     runuser -u postgres -- psql -h "$SOCKET" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"
@@ -35,7 +40,11 @@ psql_admin() {
     psql -h "$SOCKET" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"
   fi
 }
-drop_database() { psql_admin -c "DROP DATABASE IF EXISTS $DAKNONG_BENCH_DB WITH (FORCE)" >/dev/null; }
+drop_database() {
+  # bench_sharing_log.py drops its scratch database itself; this is for a run cut short
+  psql_admin -c "DROP DATABASE IF EXISTS ${DAKNONG_BENCH_DB}_verify WITH (FORCE)" >/dev/null
+  psql_admin -c "DROP DATABASE IF EXISTS $DAKNONG_BENCH_DB WITH (FORCE)" >/dev/null
+}
 
 create_database() {
   say "creating a fresh database $DAKNONG_BENCH_DB"
@@ -45,9 +54,9 @@ create_database() {
 }
 trap 'drop_database || true' EXIT
 
-BENCHES=(catalogue access)
+BENCHES=(catalogue access sharing_log)
 case ${1:-} in
-  catalogue | access) BENCHES=("$1"); shift ;;
+  catalogue | access | sharing_log) BENCHES=("$1"); shift ;;
 esac
 
 cd "$ROOT"
