@@ -2,7 +2,8 @@
 # Benchmark the portal against plain CKAN: `make bench`.
 #   bench_catalogue.py  package_create / package_show of our `dataset` (issue 3, Performance)
 #   bench_access.py     package_search on 10,000 datasets, grant visibility (issue 4)
-#   bench_sharing_log.py  sharing-log overhead, 200 logged reads/s for 60 s, verify 1M entries (5)
+#   bench_sharing_log.py  sharing-log overhead; 200 logged reads/s for 60 s at the log layer
+#                         (entries.append from 4 processes) and over HTTP; verify 1M entries (5)
 #
 # Starts the data services if they are not running (deployment/scripts/stack.sh services),
 # and for each benchmark creates a fresh database `ckan_bench` owned by the CKAN role, runs it

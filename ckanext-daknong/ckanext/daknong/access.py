@@ -84,8 +84,35 @@ def dataset_labels(dataset: model.Package) -> list[str]:
     return labels
 
 
+def _request_memo() -> dict[Any, Any] | None:
+    """A per-request memo, only inside a real HTTP request (never a long test context)."""
+    from flask import g, has_request_context, request
+
+    if not has_request_context() or request.endpoint is None:
+        return None
+    memo = g.get("_daknong_access_memo")
+    if memo is None:
+        memo = {}
+        g._daknong_access_memo = memo
+    return memo
+
+
 def user_organization_ids(user: model.User) -> list[str]:
-    """Active agencies the user belongs to, in any capacity."""
+    """Active agencies the user belongs to, in any capacity.
+
+    Asked several times per request (labels, the sharing log), answered once per request.
+    """
+    memo = _request_memo()
+    key = ("organizations", user.id)
+    if memo is not None and key in memo:
+        return list(memo[key])
+    found = _query_organization_ids(user)
+    if memo is not None:
+        memo[key] = tuple(found)
+    return found
+
+
+def _query_organization_ids(user: model.User) -> list[str]:
     rows = (
         model.Session.query(model.Member.group_id)
         .join(model.Group, model.Group.id == model.Member.group_id)

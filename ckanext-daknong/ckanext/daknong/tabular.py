@@ -10,8 +10,23 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+# Cells that spreadsheet programs would run as formulas (CSV/formula injection): texts typed by
+# agencies and requesters (titles, purposes, user agents) go out as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+
+def safe_cell(value: Any) -> Any:
+    """A value as a cell: text that would start a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _safe(rows: Iterable[Sequence[Any]]) -> Iterable[list[Any]]:
+    return ([safe_cell(value) for value in row] for row in rows)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -19,7 +34,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(_safe(rows))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -32,8 +47,8 @@ def write_sheet(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append(list(row))
+    for row in _safe(rows):
+        sheet.append(row)
 
 
 def workbook_bytes(workbook: Workbook, title: str) -> bytes:

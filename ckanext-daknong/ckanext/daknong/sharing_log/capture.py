@@ -44,6 +44,7 @@ FILE_HASH_CHUNK = 1 << 20
 class DatasetRead:
     dataset_id: str
     owner_org: str | None
+    restricted: bool = False
     resource_ids: list[str] = dataclasses.field(default_factory=list)
     upload_paths: list[str] = dataclasses.field(default_factory=list)
 
@@ -88,6 +89,10 @@ def _package_kind(package: ckan_model.Package) -> str | None:
     return _kind(package.type, access.access_level_of(package))
 
 
+def _read_of(dataset_id: str, owner_org: str | None, access_level: str | None) -> DatasetRead:
+    return DatasetRead(dataset_id, owner_org, access.normalise(access_level) == access.RESTRICTED)
+
+
 # --- marking, called from the chained actions and auth functions ---------------------------------
 
 
@@ -99,7 +104,10 @@ def mark_dataset(dataset: Mapping[str, Any]) -> None:
     if kind == "open":
         state.open_reads.add(dataset["id"])
     elif kind == "sensitive":
-        state.reads.setdefault(dataset["id"], DatasetRead(dataset["id"], dataset.get("owner_org")))
+        state.reads.setdefault(
+            dataset["id"],
+            _read_of(dataset["id"], dataset.get("owner_org"), dataset.get("access_level")),
+        )
 
 
 def mark_resource(resource: Mapping[str, Any]) -> None:
@@ -115,7 +123,9 @@ def mark_resource(resource: Mapping[str, Any]) -> None:
         return
     if kind != "sensitive":
         return
-    read = state.reads.setdefault(package.id, DatasetRead(package.id, package.owner_org))
+    read = state.reads.setdefault(
+        package.id, _read_of(package.id, package.owner_org, access.access_level_of(package))
+    )
     if resource.get("id") and resource["id"] not in read.resource_ids:
         read.resource_ids.append(resource["id"])
         if resource.get("url_type") == "upload":
@@ -128,28 +138,28 @@ def _upload_path(resource: Mapping[str, Any]) -> str:
     return uploader.get_resource_uploader(dict(resource)).get_path(resource["id"])
 
 
-def _sensitive_among(ids: Iterable[str]) -> dict[str, str | None]:
-    """Shared and restricted datasets among these ids, with their owner: one query."""
+def _sensitive_among(ids: Iterable[str]) -> dict[str, DatasetRead]:
+    """Shared and restricted datasets among these ids: one query."""
     ids = {dataset_id for dataset_id in ids if dataset_id}
     if not ids:
         return {}
-    level = ckan_model.PackageExtra
+    extra = ckan_model.PackageExtra
+    package = ckan_model.Package
     rows = (
-        ckan_model.Session.query(
-            ckan_model.Package.id,
-            ckan_model.Package.type,
-            ckan_model.Package.owner_org,
-            level.value,
-        )
+        ckan_model.Session.query(package.id, package.type, package.owner_org, extra.value)
         .outerjoin(
-            level,
-            (level.package_id == ckan_model.Package.id)
-            & (level.key == "access_level")
-            & (level.state == "active"),
+            extra,
+            (extra.package_id == package.id)
+            & (extra.key == "access_level")
+            & (extra.state == "active"),
         )
-        .filter(ckan_model.Package.id.in_(ids))
+        .filter(package.id.in_(ids))
     )
-    return {row.id: row.owner_org for row in rows if _kind(row.type, row.value) == "sensitive"}
+    return {
+        row.id: _read_of(row.id, row.owner_org, row.value)
+        for row in rows
+        if _kind(row.type, row.value) == "sensitive"
+    }
 
 
 def mark_dataset_ids(dataset_ids: Iterable[str]) -> None:
@@ -157,8 +167,8 @@ def mark_dataset_ids(dataset_ids: Iterable[str]) -> None:
     state = _state()
     if state is None:
         return
-    for dataset_id, owner_org in _sensitive_among(dataset_ids).items():
-        state.reads.setdefault(dataset_id, DatasetRead(dataset_id, owner_org))
+    for dataset_id, read in _sensitive_among(dataset_ids).items():
+        state.reads.setdefault(dataset_id, read)
 
 
 def mark_search(results: Iterable[Mapping[str, Any]]) -> None:
@@ -166,16 +176,9 @@ def mark_search(results: Iterable[Mapping[str, Any]]) -> None:
     if state is None:
         return
     ids = [r["id"] for r in results if r.get("id")]
-    if not ids:
-        return
-    found = [
-        DatasetRead(p.id, p.owner_org)
-        for p in ckan_model.Session.query(ckan_model.Package).filter(ckan_model.Package.id.in_(ids))
-        if _package_kind(p) == "sensitive"
-    ]
-    if found:
-        order = {dataset_id: index for index, dataset_id in enumerate(ids)}
-        state.searches.append(sorted(found, key=lambda read: order[read.dataset_id]))
+    sensitive = _sensitive_among(ids)
+    if sensitive:
+        state.searches.append([sensitive[i] for i in dict.fromkeys(ids) if i in sensitive])
 
 
 def mark_denied(dataset_reference: str | None, resource_id: str | None = None) -> None:
@@ -191,7 +194,9 @@ def mark_denied(dataset_reference: str | None, resource_id: str | None = None) -
         package = ckan_model.Package.get(dataset_reference)
     if package is None or _package_kind(package) != "sensitive":
         return
-    denied = state.denied.setdefault(package.id, DatasetRead(package.id, package.owner_org))
+    denied = state.denied.setdefault(
+        package.id, _read_of(package.id, package.owner_org, access.access_level_of(package))
+    )
     if resource_id and resource_id not in denied.resource_ids:
         denied.resource_ids.append(resource_id)
 
@@ -311,16 +316,26 @@ class Requester:
     codes: dict[str, str]
 
     @classmethod
-    def current(cls) -> Requester:
+    def current(cls, state: RequestState) -> Requester:
+        """The user and their agencies, with the codes of every agency the entries name."""
         user = _current_user()
         org_ids = sorted(access.user_organization_ids(user)) if user else []
-        return cls(user, org_ids, agencies.agency_codes(org_ids))
+        providers = {
+            read.owner_org
+            for read in (
+                *state.reads.values(),
+                *state.denied.values(),
+                *(read for found in state.searches for read in found),
+            )
+            if read.owner_org
+        }
+        return cls(user, org_ids, agencies.agency_codes({*org_ids, *providers}))
 
     def agency_for(self, read: DatasetRead) -> tuple[str | None, dict[str, Any]]:
         """The agency a read is made for: the owner, a grant holder, or the user's first."""
         if read.owner_org in self.org_ids:
             return read.owner_org, {}
-        found = grants.active_grant_for(read.dataset_id, self.org_ids)
+        found = grants.active_grant_for(read.dataset_id, self.org_ids) if read.restricted else None
         if found is not None:
             grant, access_request = found
             return grant.org_id, {
@@ -345,9 +360,8 @@ def _base(requester: Requester, response: Response, channel_name: str) -> dict[s
     }
 
 
-def _providers(reads: list[DatasetRead]) -> tuple[list[str], list[str]]:
+def _providers(reads: list[DatasetRead], codes: dict[str, str]) -> tuple[list[str], list[str]]:
     orgs = sorted({r.owner_org for r in reads if r.owner_org})
-    codes = agencies.agency_codes(orgs)
     return orgs, [codes.get(org, "") for org in orgs]
 
 
@@ -373,12 +387,13 @@ def _body_sha256(response: Response) -> str | None:
 
 def _draft(
     requester: Requester,
+    months: dict[str, int],
     reads: list[DatasetRead],
     org_id: str | None,
     **fields: Any,
 ) -> entries.Draft:
     """One entry about these datasets, made for ``org_id`` by the current user."""
-    providers, provider_codes = _providers(reads)
+    providers, provider_codes = _providers(reads, requester.codes)
     ids = [read.dataset_id for read in reads]
     return entries.Draft(
         requester_org_id=org_id,
@@ -387,7 +402,8 @@ def _draft(
         provider_agency_codes=provider_codes,
         dataset_ids=ids,
         resource_ids=[rid for read in reads for rid in read.resource_ids],
-        retention_months=retention.retention_months(ids),
+        retention_months=max((months.get(dataset_id) or 0 for dataset_id in ids), default=0)
+        or None,
         **fields,
     )
 
@@ -395,7 +411,10 @@ def _draft(
 def drafts(state: RequestState, response: Response) -> list[entries.Draft]:
     """The request's entries: one per dataset read, one per search, one per refusal."""
     _add_viewed_resource(state)
-    requester = Requester.current()
+    requester = Requester.current(state)
+    months = retention.retention_by_dataset(
+        [*state.reads, *state.denied, *(r.dataset_id for found in state.searches for r in found)]
+    )
     base = _base(requester, response, channel(state))
     status = _status(response)
     first_org = requester.org_ids[0] if requester.org_ids else None
@@ -406,6 +425,7 @@ def drafts(state: RequestState, response: Response) -> list[entries.Draft]:
         result.append(
             _draft(
                 requester,
+                months,
                 [read],
                 org_id,
                 event=entries.READ,
@@ -419,6 +439,7 @@ def drafts(state: RequestState, response: Response) -> list[entries.Draft]:
         result.append(
             _draft(
                 requester,
+                months,
                 found,
                 first_org,
                 event=entries.SEARCH,
@@ -432,6 +453,7 @@ def drafts(state: RequestState, response: Response) -> list[entries.Draft]:
             result.append(
                 _draft(
                     requester,
+                    months,
                     [read],
                     first_org,
                     event=entries.READ,

@@ -62,7 +62,7 @@ def _links() -> Iterator[tuple[str, Mapping[str, Any]]]:
     connection = ckan_model.meta.engine.raw_connection()
     try:
         cursor = connection.cursor(name="daknong_sharing_log_verify")
-        cursor.itersize = 5000
+        cursor.itersize = 20_000
         cursor.execute(
             f"""
             SELECT 'entry' AS kind, {ENTRY_COLUMNS} FROM {model.SCHEMA}.entry

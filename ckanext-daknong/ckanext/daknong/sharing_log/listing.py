@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import zoneinfo
 from typing import Any
 
@@ -26,6 +27,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 EXPORT_LIMIT = 100_000
 LOG_ROLES = ("admin", "editor")
+EVENT_PATTERN = re.compile(rf"^{entries.REQUEST_EVENT_PREFIX}[a-z_]+$")
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("id", "Số thứ tự", "Entry"),
@@ -117,7 +119,7 @@ def _conditions(scope: Scope, filters: dict[str, Any]) -> list[Any]:
             table.c.occurred_at < _local_day_start(filters["date_to"], "date_to", next_day=True)
         )
     if filters.get("agency"):
-        agency = agencies.find_agency(str(filters["agency"]))
+        agency = _agency(str(filters["agency"]))
         if agency is None:
             raise tk.ValidationError({"agency": [_("Unknown agency")]})
         conditions.append(
@@ -137,8 +139,18 @@ def _conditions(scope: Scope, filters: dict[str, Any]) -> list[Any]:
                 raise tk.ValidationError({name: [_("Unknown value: %s") % value]})
             conditions.append(table.c[name] == value)
     if filters.get("event"):
-        conditions.append(table.c.event == str(filters["event"]))
+        event = str(filters["event"])
+        if event not in (entries.READ, entries.SEARCH) and not EVENT_PATTERN.match(event):
+            raise tk.ValidationError({"event": [_("Unknown value: %s") % event]})
+        conditions.append(table.c.event == event)
     return conditions
+
+
+def _agency(reference: str) -> ckan_model.Group | None:
+    """An agency by id, name or QĐ 20 code (codes in any case, as people type them)."""
+    return agencies.find_agency(reference) or agencies.agency_with_code(
+        agencies.normalise_code(reference)
+    )
 
 
 def _bounded(value: Any, default: int, maximum: int, field: str) -> int:
@@ -206,16 +218,25 @@ def _entry_dict(row: Any, scope: Scope, owned: set[str]) -> dict[str, Any]:
     if not scope.everything and row["requester_org_id"] not in scope.org_ids:
         # A provider sees its own datasets in a search entry, not other agencies' hits.
         result["dataset_ids"] = [d for d in row["dataset_ids"] if d in owned]
+        kept = [
+            (org, code)
+            for org, code in zip(
+                row["provider_org_ids"], row["provider_agency_codes"], strict=False
+            )
+            if org in scope.org_ids
+        ]
+        result["provider_org_ids"] = [org for org, _code in kept]
+        result["provider_agency_codes"] = [code for _org, code in kept]
     return result
 
 
 def export_rows(page: dict[str, Any]) -> list[list[Any]]:
     def cell(value: Any) -> Any:
         if isinstance(value, list):
-            return "; ".join(str(v) for v in value)
-        if isinstance(value, dict):
-            return entries.canonical_json(value)
-        return "" if value is None else value
+            value = "; ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = entries.canonical_json(value)
+        return "" if value is None else value  # tabular guards against formulas
 
     return [[cell(result[key]) for key, _vi, _en in COLUMNS] for result in page["results"]]
 

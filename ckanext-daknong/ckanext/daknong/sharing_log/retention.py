@@ -35,29 +35,40 @@ def _months(value: object) -> int | None:
     return months if months > 0 else None
 
 
-def _database_of(dataset: ckan_model.Package) -> ckan_model.Package | None:
-    if dataset.type == "database":
-        return dataset
-    name = dataset.extras.get("database")
-    if not name:
-        return None
-    database = ckan_model.Package.get(name)
-    if database is None or database.owner_org != dataset.owner_org:
-        return None
-    return database
+# A database entry's own field, or that of the database (same agency) a dataset names.
+_RETENTION_SQL = text(
+    """
+    SELECT p.id,
+           CASE WHEN p.type = 'database' THEN own.value ELSE db_months.value END AS months
+    FROM package p
+    LEFT JOIN package_extra own
+      ON own.package_id = p.id AND own.key = :field AND own.state = 'active'
+    LEFT JOIN package_extra named
+      ON named.package_id = p.id AND named.key = 'database' AND named.state = 'active'
+    LEFT JOIN package db
+      ON db.name = named.value AND db.type = 'database' AND db.owner_org = p.owner_org
+     AND db.state = 'active'
+    LEFT JOIN package_extra db_months
+      ON db_months.package_id = db.id AND db_months.key = :field
+     AND db_months.state = 'active'
+    WHERE p.id = ANY(:ids)
+    """
+)
+
+
+def retention_by_dataset(dataset_ids: Iterable[str]) -> dict[str, int]:
+    """Months set by each dataset's database regulation, where one sets them (one query)."""
+    ids = sorted(set(dataset_ids))
+    if not ids:
+        return {}
+    rows = ckan_model.Session.execute(_RETENTION_SQL, {"field": RETENTION_FIELD, "ids": ids})
+    found = {row.id: _months(row.months) for row in rows}
+    return {dataset_id: months for dataset_id, months in found.items() if months}
 
 
 def retention_months(dataset_ids: Iterable[str]) -> int | None:
     """The longest retention set by the databases these datasets belong to, if any."""
-    found = []
-    for dataset_id in dataset_ids:
-        dataset = ckan_model.Package.get(dataset_id)
-        database = _database_of(dataset) if dataset is not None else None
-        if database is not None:
-            months = _months(database.extras.get(RETENTION_FIELD))
-            if months:
-                found.append(months)
-    return max(found) if found else None
+    return max(retention_by_dataset(dataset_ids).values(), default=None)
 
 
 # --- pruning ------------------------------------------------------------------------------------

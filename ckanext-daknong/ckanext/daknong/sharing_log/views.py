@@ -47,12 +47,20 @@ def _refusal(error: tk.NotAuthorized) -> Any:
     return tk.abort(403, str(error) or tk._("Not authorised to read the data sharing log"))
 
 
+def _page_number() -> int:
+    try:
+        return max(int(request.args.get("page") or 1), 1)
+    except ValueError:
+        return 1
+
+
 @sharing_log.route("/sharing-log")
 def index() -> Any:
     filters = _filters()
-    page = max(tk.asint(request.args.get("page", 1) or 1), 1)
+    page = _page_number()
     try:
-        result = _list({**filters, "limit": listing.DEFAULT_LIMIT, "offset": (page - 1) * 50})
+        offset = (page - 1) * listing.DEFAULT_LIMIT
+        result = _list({**filters, "limit": listing.DEFAULT_LIMIT, "offset": offset})
     except tk.NotAuthorized as error:
         return _refusal(error)
     except tk.ValidationError as error:
