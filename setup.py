@@ -45,6 +45,9 @@ setup(
             "i18n/*.pot",
             "migration/daknong/alembic.ini",
             "migration/daknong/script.py.mako",
+            "migration/daknong_harvest/alembic.ini",
+            "migration/daknong_harvest/script.py.mako",
+            "harvest/config_declaration.yaml",
         ],
         **{f"ckanext.daknong.{name}": ["*", "**/*"] for name in RESOURCE_DIRS},
     },
@@ -56,6 +59,11 @@ setup(
     entry_points={
         "ckan.plugins": [
             "daknong = ckanext.daknong.plugin:DaknongPlugin",
+            "daknong_harvest = ckanext.daknong.harvest.plugin:DaknongHarvestPlugin",
+            "daknong_ckan_harvester = ckanext.daknong.harvest.harvesters:DaknongCkanHarvester",
+            "daknong_dcat_harvester = ckanext.daknong.harvest.harvesters:DaknongDcatHarvester",
+            "daknong_spreadsheet_harvester = "
+            "ckanext.daknong.harvest.harvesters:DaknongSpreadsheetHarvester",
         ],
     },
 )
