@@ -78,7 +78,7 @@ def test_turtle_pages_are_all_read_with_vietnamese_text(server):
 
 
 def test_rdf_xml_and_json_ld(server):
-    xml = f"""<?xml version="1.0" encoding="utf-8"?>
+    xml = """<?xml version="1.0" encoding="utf-8"?>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
          xmlns:dcat="http://www.w3.org/ns/dcat#" xmlns:dct="http://purl.org/dc/terms/">
   <dcat:Dataset rdf:about="https://syte.daknong.gov.vn/dataset/x1">
