@@ -136,6 +136,7 @@ def start(source: HarvestSource, quarter: str, report: ScheduleReport) -> None:
 def update_runs(report: ScheduleReport) -> None:
     """Close runs whose job ended; abort jobs running longer than the stuck limit."""
     stuck_after = dt.timedelta(hours=tk.config.get("ckanext.daknong.harvest.stuck_hours"))
+    stuck_jobs = []
     for run in model.Session.query(HarvestRun).filter_by(status="running").all():
         job = model.Session.get(HarvestJob, run.job_id) if run.job_id else None
         if job is None:
@@ -146,10 +147,13 @@ def update_runs(report: ScheduleReport) -> None:
             outcome = "failed" if messages else "succeeded"
             _close(run, outcome, "; ".join(messages)[:1000] or None, report, job.finished)
         elif now() - _aware(run.started_at) > stuck_after:
-            _abort(job)
             _close(run, "failed", f"stuck: still {job.status} after {stuck_after}", report)
             report.stuck.append(run.source_id)
+            stuck_jobs.append(job)
     model.Session.commit()
+    # After the commit: aborting goes through actions that may end the session.
+    for job in stuck_jobs:
+        _abort(job)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -48,9 +48,15 @@ def run_job(source_id: str) -> dict[str, Any]:
     job_dict = call_action(
         "harvest_job_create", context={"user": sysadmin()["name"]}, source_id=source_id, run=False
     )
-    job = HarvestJob.get(job_dict["id"])
+    return run_existing_job(job_dict["id"])
+
+
+def run_existing_job(job_id: str) -> dict[str, Any]:
+    """Run the stages of a job that is already created (by the scheduler, say)."""
+    job = HarvestJob.get(job_id)
     job.status = "Running"
     job.save()
+    source_id = job.source_id
     harvester = queue.get_harvester(job.source.type)
     object_ids = queue.gather_stage(harvester, job) or []
     for object_id in object_ids:
