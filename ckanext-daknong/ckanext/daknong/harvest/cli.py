@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import ckan.plugins.toolkit as tk
+import ckan.plugins as p
 import click
 from ckan import model
 
@@ -28,7 +28,7 @@ def get_commands() -> list[Any]:
     """
     if "harvest" not in daknong.commands:
         daknong.add_command(harvest)
-    return [] if tk.plugin_loaded("daknong") else [daknong]
+    return [] if p.plugin_loaded("daknong") else [daknong]
 
 
 @harvest.command("schedule")
