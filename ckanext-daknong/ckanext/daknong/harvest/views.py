@@ -22,13 +22,17 @@ __all__ = ["harvest_pages"]
 
 TEMPLATE_NAME = "mau-danh-muc-du-lieu"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS_LABELS = {
-    schedule.ON_TIME: "On time",
-    schedule.LATE: "Late",
-    schedule.FAILED: "Failed",
-    schedule.RUNNING: "Running",
-    schedule.NOT_RUN: "Not run",
-}
+
+
+def status_labels() -> dict[str, str]:
+    """Status names in the user's language (at request time, hence a function)."""
+    return {
+        schedule.ON_TIME: tk._("On time"),
+        schedule.LATE: tk._("Late"),
+        schedule.FAILED: tk._("Failed"),
+        schedule.RUNNING: tk._("Running"),
+        schedule.NOT_RUN: tk._("Not run"),
+    }
 
 
 def _context() -> dict[str, Any]:
@@ -46,7 +50,7 @@ def status() -> str:
         return tk.abort(400, "; ".join(error.error_dict.get("quarter", [])))
     return tk.render(
         "daknong_harvest/status.html",
-        {"status": result, "labels": {k: tk._(v) for k, v in STATUS_LABELS.items()}},
+        {"status": result, "labels": status_labels()},
     )
 
 

@@ -176,6 +176,8 @@ class TestStatusPage:
         page = app.get("/harvest-status?quarter=2026Q4", headers={"Authorization": member["token"]})
         assert page.status_code == 200
         assert "Sở Tài nguyên và Môi trường" in page.body and "Sở Y tế" not in page.body
+        assert "Tình trạng thu thập dữ liệu hằng quý" in page.body  # Vietnamese by default
+        assert "Chưa chạy" in page.body
         admin_page = app.get(
             "/harvest-status?quarter=2026Q4", headers={"Authorization": admin["token"]}
         )
