@@ -12,6 +12,7 @@ focal points when a harvest fails. A quarter's status per agency is derived from
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +72,7 @@ class ScheduleReport:
     failed: list[str] = field(default_factory=list)
     stuck: list[str] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
 
 
 def run_schedule(today: dt.date | None = None) -> ScheduleReport:
@@ -150,10 +152,34 @@ def update_runs(report: ScheduleReport) -> None:
             _close(run, "failed", f"stuck: still {job.status} after {stuck_after}", report)
             report.stuck.append(run.source_id)
             stuck_jobs.append(job)
+        elif job.gather_started is None and requeue_lost_gather(job):
+            report.requeued.append(run.source_id)
     model.Session.commit()
     # After the commit: aborting goes through actions that may end the session.
     for job in stuck_jobs:
         _abort(job)
+
+
+def requeue_lost_gather(job: HarvestJob) -> bool:
+    """Put a job back on the gather queue if Redis lost it (a restart before gather began).
+
+    Objects already gathered are re-sent by ckanext-harvest's ``harvester run``
+    (``resubmit_objects``); a job whose gather message vanished would otherwise wait until
+    the stuck limit.
+    """
+    from ckanext.harvest import queue
+
+    if tk.config.get("ckan.harvest.mq.type") != "redis":
+        return False
+    redis = queue.get_connection()
+    key = queue.get_gather_routing_key()
+    waiting = [json.loads(item).get("harvest_job_id") for item in redis.lrange(key, 0, -1)]
+    if job.id in waiting or redis.keys(f"{key}:{job.id}"):
+        return False
+    publisher = queue.get_gather_publisher()
+    publisher.send({"harvest_job_id": job.id})
+    publisher.close()
+    return True
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

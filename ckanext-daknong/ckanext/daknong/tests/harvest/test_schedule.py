@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from ckan import model
@@ -153,6 +154,41 @@ def test_stuck_jobs_are_aborted(server, agency, ckan_config, monkeypatch):
     assert HarvestJob.get(job_id).status in ("Finished", "Aborted")
     assert _runs(source["id"])[0].status == "failed"
     assert _runs(source["id"])[0].message.startswith("stuck")
+
+
+def test_a_redis_restart_before_gather_requeues_the_job(server, agency):
+    """The queue's content is lost (as after a Redis restart without persistence)."""
+    source = make_source(agency, server.url + "/danh-muc.csv", "daknong_spreadsheet")
+    schedule.run_schedule(TODAY)
+    queue.purge_queues()
+
+    report = schedule.run_schedule(TODAY)
+    again = schedule.run_schedule(TODAY)
+
+    assert report.requeued == [source["id"]] and again.requeued == []
+    assert queue.get_connection().llen(queue.get_gather_routing_key()) == 1
+    _finish_started_jobs(source["id"])
+    schedule.run_schedule(TODAY)
+    assert [r.status for r in _runs(source["id"])] == ["succeeded"]
+
+
+def test_a_redis_restart_during_fetch_resumes_the_waiting_records(server, agency):
+    """Gathered records whose fetch messages were lost are re-sent by `harvester run`."""
+    source = make_source(agency, server.url + "/danh-muc.csv", "daknong_spreadsheet")
+    job = call_action(
+        "harvest_job_create", context={"ignore_auth": True}, source_id=source["id"], run=False
+    )
+    job_obj = HarvestJob.get(job["id"])
+    job_obj.status = "Running"
+    job_obj.save()
+    object_ids = queue.gather_stage(queue.get_harvester("daknong_spreadsheet"), job_obj)
+    queue.purge_queues()
+
+    call_action("harvest_jobs_run", context={"ignore_auth": True})
+
+    fetch_queue = queue.get_connection().lrange(queue.get_fetch_routing_key(), 0, -1)
+    assert sorted(json.loads(m)["harvest_object_id"] for m in fetch_queue) == sorted(object_ids)
+    assert len(object_ids) == 2
 
 
 class TestStatusPage:
