@@ -2,6 +2,7 @@
 # Benchmark the portal against plain CKAN: `make bench`.
 #   bench_catalogue.py  package_create / package_show of our `dataset` (issue 3, Performance)
 #   bench_access.py     package_search on 10,000 datasets, grant visibility (issue 4)
+#   bench_harvest.py    first and unchanged harvest of 5,000 datasets vs the stock harvester (issue 6)
 #
 # Starts the data services if they are not running (deployment/scripts/stack.sh services),
 # and for each benchmark creates a fresh database `ckan_bench` owned by the CKAN role, runs it
@@ -45,9 +46,9 @@ create_database() {
 }
 trap 'drop_database || true' EXIT
 
-BENCHES=(catalogue access)
+BENCHES=(catalogue access harvest)
 case ${1:-} in
-  catalogue | access) BENCHES=("$1"); shift ;;
+  catalogue | access | harvest) BENCHES=("$1"); shift ;;
 esac
 
 cd "$ROOT"
