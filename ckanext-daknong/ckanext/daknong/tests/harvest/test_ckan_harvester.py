@@ -99,6 +99,37 @@ class TestAccessLevelFromTheSource:
         dataset = harvested(opened["id"])["r-001"]
         assert dataset["access_level"] == "open" and dataset["private"] is False
 
+    def test_a_private_dataset_that_claims_to_be_open_stays_shared(self, portal):
+        portal.add(
+            id="r-004",
+            name="ho-tich",
+            title="Hộ tịch",
+            private=True,
+            access_level="open",
+            license_id="cc-by",
+        )
+        source = make_source(Agency(), portal.url, "daknong_ckan", {"public_access_level": "open"})
+        set_token(source["id"], TOKEN)
+
+        run_job(source["id"])
+
+        dataset = harvested(source["id"])["r-004"]
+        assert dataset["access_level"] == "shared" and dataset["private"] is True
+
+    def test_the_agency_needs_its_agency_code(self, portal):
+        """QĐ 20/2020/QĐ-TTg: harvested datasets belong to an identified agency."""
+        _dan_cu(portal)
+        agency = Agency()
+        source = make_source(agency, portal.url, "daknong_ckan")
+        group = model.Group.get(agency["id"])
+        group.extras = {k: v for k, v in group.extras.items() if k != "agency_code"}
+        model.Session.commit()
+
+        result = run_job(source["id"])
+
+        assert any("agency code" in e for e in result["gather_errors"])
+        assert harvested(source["id"]) == {}
+
     def test_open_data_without_an_open_licence_is_imported_as_shared(self, portal):
         """NĐ 47 Art. 17–18: open data carries an open licence."""
         portal.add(id="r-003", name="gia-dat", title="Bảng giá đất", license_id="other-closed")
