@@ -81,14 +81,13 @@ def _frequency(uri: str | None) -> str | None:
     return None
 
 
-def _declared_level(access_rights: str | None) -> tuple[bool, str | None]:
-    """(private?, declared level) from dct:accessRights (EU access-right authority list)."""
+def _declared_level(access_rights: str | None) -> str | None:
+    """The level dct:accessRights declares (EU access-right authority list), if any.
+
+    A DCAT catalogue is public by nature, so nothing in it counts as a private dataset.
+    """
     rights = (access_rights or "").rstrip("/").rsplit("/", 1)[-1].upper()
-    if rights == NON_PUBLIC:
-        return False, "restricted"
-    if rights == RESTRICTED:
-        return False, "shared"
-    return False, None
+    return {NON_PUBLIC: "restricted", RESTRICTED: "shared"}.get(rights)
 
 
 def to_record(number: int, remote: dict[str, Any], config: dict[str, Any]) -> mapping.RemoteRecord:
@@ -98,8 +97,8 @@ def to_record(number: int, remote: dict[str, Any], config: dict[str, Any]) -> ma
     if not remote_id:
         record.errors.append("no dct:identifier and no URI")
         return record
-    private, declared = _declared_level(extras.get("access_rights"))
-    level, warning = mapping.access_level_for(private, declared, remote.get("license_id"), config)
+    declared = _declared_level(extras.get("access_rights"))
+    level, warning = mapping.access_level_for(False, declared, remote.get("license_id"), config)
     package: dict[str, Any] = {
         "type": "dataset",
         "title": (remote.get("title") or "").strip(),

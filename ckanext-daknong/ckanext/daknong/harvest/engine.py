@@ -23,7 +23,7 @@ from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObje
 
 from ckanext.daknong import agencies
 from ckanext.daknong.harvest import mapping
-from ckanext.daknong.harvest.fetch import FetchError
+from ckanext.daknong.harvest.fetch import FetchError, scrub
 from ckanext.daknong.harvest.model import HarvestRecord, HarvestSecret, HarvestWarning, now
 
 log = logging.getLogger(__name__)
@@ -42,22 +42,35 @@ class Source:
         self.id: str = harvest_source.id
         self.url: str = (harvest_source.url or "").strip()
         self.config: dict[str, Any] = parse_config(harvest_source.config)
+        self.token_allowed = True
         package = model.Package.get(harvest_source.id)
         self.agency = model.Group.get(package.owner_org) if package and package.owner_org else None
         self.agency_code = (self.agency.extras.get("agency_code") or "") if self.agency else ""
 
     @classmethod
     def detached(
-        cls, source_id: str, url: str, config: dict[str, Any], agency: model.Group
+        cls,
+        source_id: str,
+        url: str,
+        config: dict[str, Any],
+        agency: model.Group,
+        token_allowed: bool = False,
     ) -> Source:
-        """A source that is not (yet) registered: the agency self-check reads through it."""
+        """A source read by the agency self-check, at an address the user typed.
+
+        The stored token goes only to the registered source's own address: a user-typed URL
+        must never receive it.
+        """
         source = cls.__new__(cls)
         source.id, source.url, source.config, source.agency = source_id, url, config, agency
         source.agency_code = agency.extras.get("agency_code") or ""
+        source.token_allowed = token_allowed
         return source
 
     @property
     def token(self) -> str | None:
+        if not self.token_allowed:
+            return None
         secret = model.Session.get(HarvestSecret, self.id)
         return secret.token if secret else None
 
@@ -135,8 +148,6 @@ class DaknongHarvester(HarvesterBase):
         return import_object(harvest_object)
 
     def _gather_error(self, job: Any, message: str, token: str | None = None) -> None:
-        from ckanext.daknong.harvest.fetch import scrub
-
         safe = scrub(message, token)
         HarvestGatherError(message=safe, job=job).save()
         log.warning("harvest source %s: %s", job.source.id, safe)

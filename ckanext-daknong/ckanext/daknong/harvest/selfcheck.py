@@ -76,11 +76,14 @@ def check(
     report = Report(agency=agency.name, source_type=source_type)
     registered = registered_source(agency, source_type, url)
     options = _config(config, registered)
-    source = (
-        engine.Source(registered)
-        if registered and not upload and not url
-        else engine.Source.detached(registered.id if registered else "", url or "", options, agency)
-    )
+    if registered and not upload and not url:
+        source = engine.Source(registered)
+    else:
+        # The stored token goes to the registered address only, never to a typed one.
+        same_address = bool(registered and url and registered.url.strip() == url.strip())
+        source = engine.Source.detached(
+            registered.id if registered else "", url or "", options, agency, same_address
+        )
     report.source_id = registered.id if registered else None
     if not source.agency_code:
         report.fatal = "the agency has no agency code (QĐ 20)"

@@ -17,8 +17,8 @@ from ckan.tests.helpers import call_action
 
 from ckanext.daknong.harvest.model import HarvestSecret
 from ckanext.daknong.tests.factories import Agency, agency_member
-from ckanext.daknong.tests.harvest.helpers import harvested, make_source, run_job
-from ckanext.daknong.tests.harvest.servers import LocalServer
+from ckanext.daknong.tests.harvest.helpers import harvested, make_source, run_job, set_token
+from ckanext.daknong.tests.harvest.servers import FakeCkan, LocalServer
 from ckanext.daknong.tests.harvest.test_spreadsheet_harvester import ROWS, _csv, _row
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
@@ -99,6 +99,30 @@ class TestSelfCheck:
         assert report["withdrawn"] == ["TN-02"]
         assert _datasets() == before
         assert harvested(source["id"])["TN-01"]["title"].startswith("Danh sách")
+
+    def test_the_token_goes_only_to_the_registered_address(self):
+        """An editor typing another address must not make the portal send the agency's token."""
+        token = "bi-mat-khong-duoc-lo-77"
+        agency = Agency()
+        with LocalServer() as registered, LocalServer() as elsewhere:
+            for server in (registered, elsewhere):
+                FakeCkan(server, token=token).add(id="r-1", name="dan-cu", title="Dân cư")
+            source = make_source(agency, registered.url, "daknong_ckan")
+            set_token(source["id"], token)
+
+            for url in (elsewhere.url, registered.url):
+                call_action(
+                    "daknong_harvest_check",
+                    context={"ignore_auth": True},
+                    agency=agency["name"],
+                    source_type="daknong_ckan",
+                    url=url,
+                )
+
+            sent_elsewhere = [h.get("authorization") for _, _, h in elsewhere.requests]
+            sent_registered = [h.get("authorization") for _, _, h in registered.requests]
+        assert sent_elsewhere and token not in sent_elsewhere
+        assert token in sent_registered
 
     def test_page_upload_for_the_agency_editor_only(self, app):
         agency = Agency()
