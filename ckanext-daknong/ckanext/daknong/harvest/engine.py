@@ -180,6 +180,7 @@ def plan(source: Source, job: Any, records: list[mapping.RemoteRecord]) -> list[
                 f"{record.where}: name changed from {stored.remote_name} "
                 f"to {record.remote_name}; the portal keeps its address",
             )
+            stored.remote_name = record.remote_name  # warn once, not at every harvest
         digest = mapping.content_hash(record.package)
         if stored and _unchanged(stored, digest):
             continue

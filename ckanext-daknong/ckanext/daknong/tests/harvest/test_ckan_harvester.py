@@ -250,11 +250,13 @@ class TestChanges:
         id_change = run_job(source["id"])
         dataset["name"] = "dan-cu-dak-mil"
         name_change = run_job(source["id"])
+        after = run_job(source["id"])
 
         assert any("identifier changed from r-001 to r-001-moi" in w for w in id_change["warnings"])
         assert any(
             "name changed from dan-cu to dan-cu-dak-mil" in w for w in name_change["warnings"]
         )
+        assert after["warnings"] == []  # each change is warned once
         assert harvested(source["id"])["r-001-moi"]["id"] == package_id
         assert model.Session.query(HarvestRecord).filter_by(source_id=source["id"]).count() == 1
 
