@@ -47,6 +47,7 @@ setup(
             "migration/*/script.py.mako",
             "sharing_log/config_declaration.yaml",
             "sharing_log/harden.sql",
+            "harvest/config_declaration.yaml",
         ],
         **{f"ckanext.daknong.{name}": ["*", "**/*"] for name in RESOURCE_DIRS},
     },
@@ -59,6 +60,11 @@ setup(
         "ckan.plugins": [
             "daknong = ckanext.daknong.plugin:DaknongPlugin",
             "daknong_sharing_log = ckanext.daknong.sharing_log.plugin:DaknongSharingLogPlugin",
+            "daknong_harvest = ckanext.daknong.harvest.plugin:DaknongHarvestPlugin",
+            "daknong_ckan_harvester = ckanext.daknong.harvest.harvesters:DaknongCkanHarvester",
+            "daknong_dcat_harvester = ckanext.daknong.harvest.harvesters:DaknongDcatHarvester",
+            "daknong_spreadsheet_harvester = "
+            "ckanext.daknong.harvest.harvesters:DaknongSpreadsheetHarvester",
         ],
     },
 )

@@ -4,6 +4,7 @@
 #   bench_access.py     package_search on 10,000 datasets, grant visibility (issue 4)
 #   bench_sharing_log.py  sharing-log overhead; 200 logged reads/s for 60 s at the log layer
 #                         (entries.append from 4 processes) and over HTTP; verify 1M entries (5)
+#   bench_harvest.py    first and unchanged harvest of 5,000 datasets vs the stock harvester (issue 6)
 #
 # Starts the data services if they are not running (deployment/scripts/stack.sh services),
 # and for each benchmark creates a fresh database `ckan_bench` owned by the CKAN role, runs it
@@ -55,9 +56,9 @@ create_database() {
 }
 trap 'drop_database || true' EXIT
 
-BENCHES=(catalogue access sharing_log)
+BENCHES=(catalogue access sharing_log harvest)
 case ${1:-} in
-  catalogue | access | sharing_log) BENCHES=("$1"); shift ;;
+  catalogue | access | sharing_log | harvest) BENCHES=("$1"); shift ;;
 esac
 
 cd "$ROOT"

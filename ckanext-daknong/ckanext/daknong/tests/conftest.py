@@ -16,6 +16,7 @@ def clean_db(reset_db, migrate_db_for):
     migrate_db_for("activity")
     migrate_db_for("harvest")
     migrate_db_for("daknong")
+    migrate_db_for("daknong_harvest")
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,7 @@ def module_clean_db(reset_db, reset_index, migrate_db_for):
     migrate_db_for("activity")
     migrate_db_for("harvest")
     migrate_db_for("daknong")
+    migrate_db_for("daknong_harvest")
     reset_index()
     yield
     plugins.unload_non_system_plugins()

@@ -29,6 +29,8 @@ def test_every_article_the_issues_name_has_a_row():
         "QĐ 43 Art. 10",
         "QĐ 43 Art. 11",
         "QĐ 43 Art. 20.1",
+        "QĐ 43 Art. 20.3",
+        "Art. 21.3",
         "Art. 21.1",
         "NĐ 47 Art. 7",
         "NĐ 47 Art. 11.4",

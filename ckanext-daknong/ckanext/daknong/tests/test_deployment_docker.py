@@ -990,7 +990,7 @@ def test_check_image_rejects_a_plugin_list_mismatch():
 def test_check_image_rejects_an_unknown_plugin_and_a_missing_schema(tmp_path):
     ini = tmp_path / "ckan.ini"
     text = TEMPLATE.read_text(encoding="utf-8")
-    text = text.replace("dcat_rdf_harvester\n", "dcat_rdf_harvester no_such_plugin\n", 1)
+    text = re.sub(r"^(ckan\.plugins = .*)$", r"\1 no_such_plugin", text, count=1, flags=re.M)
     text = text.replace("schemas:database.yaml", "schemas:no_such_schema.yaml", 1)
     ini.write_text(text, encoding="utf-8")
     result = _run_check_image(dockerfile_env()["CKAN__PLUGINS"] + " no_such_plugin", ini)

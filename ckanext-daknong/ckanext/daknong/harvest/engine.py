@@ -1,0 +1,365 @@
+"""The harvest cycle shared by the three harvesters: read everything, write only what changed.
+
+Gather reads the whole remote catalogue first. A source that fails half-way changes nothing
+(no record is marked missing, nothing is withdrawn): "nothing already imported is lost when
+a source fails". Each record is mapped to our schema and hashed; only new or changed records
+become harvest objects, so an unchanged record touches neither PostgreSQL's packages nor
+Solr. Records missing from a complete listing are withdrawn after a grace period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.lib.search import rebuild
+from ckanext.harvest.harvesters.base import HarvesterBase
+from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError
+
+from ckanext.daknong import agencies
+from ckanext.daknong.harvest import mapping
+from ckanext.daknong.harvest.fetch import FetchError, scrub
+from ckanext.daknong.harvest.model import HarvestRecord, HarvestSecret, HarvestWarning, now
+
+log = logging.getLogger(__name__)
+
+WITHDRAWN_STATE = "draft"
+
+
+class SourceError(Exception):
+    """The whole source is unusable (malformed file, wrong encoding): a gather error."""
+
+
+class Source:
+    """What a harvester needs to know about the source a job runs for."""
+
+    def __init__(self, harvest_source: Any) -> None:
+        self.id: str = harvest_source.id
+        self.url: str = (harvest_source.url or "").strip()
+        self.config: dict[str, Any] = parse_config(harvest_source.config)
+        self.token_allowed = True
+        package = model.Package.get(harvest_source.id)
+        self.agency = model.Group.get(package.owner_org) if package and package.owner_org else None
+        self.agency_code = (self.agency.extras.get("agency_code") or "") if self.agency else ""
+
+    @classmethod
+    def detached(
+        cls,
+        source_id: str,
+        url: str,
+        config: dict[str, Any],
+        agency: model.Group,
+        token_allowed: bool = False,
+    ) -> Source:
+        """A source read by the agency self-check, at an address the user typed.
+
+        The stored token goes only to the registered source's own address: a user-typed URL
+        must never receive it.
+        """
+        source = cls.__new__(cls)
+        source.id, source.url, source.config, source.agency = source_id, url, config, agency
+        source.agency_code = agency.extras.get("agency_code") or ""
+        source.token_allowed = token_allowed
+        return source
+
+    @property
+    def token(self) -> str | None:
+        if not self.token_allowed:
+            return None
+        secret = model.Session.get(HarvestSecret, self.id)
+        return secret.token if secret else None
+
+
+def parse_config(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise tk.ValidationError({"config": [f"not JSON: {error}"]}) from error
+    if not isinstance(value, dict):
+        raise tk.ValidationError({"config": ["must be a JSON object"]})
+    return value
+
+
+def validate_common_config(config: dict[str, Any]) -> None:
+    """Options every daknong harvester understands; tokens are refused here on purpose."""
+    for key in ("token", "api_key", "apikey", "authorization"):
+        if key in config:
+            raise tk.ValidationError(
+                {
+                    "config": [
+                        f"'{key}': API tokens are never kept in a source's configuration; "
+                        "use `ckan daknong harvest token SOURCE`"
+                    ]
+                }
+            )
+    private = config.get("private_access_level", "shared")
+    if private not in ("shared", "restricted"):
+        raise tk.ValidationError({"config": ["private_access_level: shared or restricted"]})
+    public = config.get("public_access_level", "shared")
+    if public not in ("open", "shared", "restricted"):
+        raise tk.ValidationError({"config": ["public_access_level: open, shared or restricted"]})
+    grace = config.get("grace_days", 0)
+    if not isinstance(grace, int) or grace < 0:
+        raise tk.ValidationError({"config": ["grace_days: a whole number of days, 0 or more"]})
+
+
+class DaknongHarvester(HarvesterBase):
+    """Base of the three harvesters. Subclasses implement ``read_records`` only."""
+
+    source_type = ""
+    title = ""
+    description = ""
+
+    # IHarvester
+
+    def info(self) -> dict[str, str]:
+        return {"name": self.source_type, "title": self.title, "description": self.description}
+
+    def validate_config(self, config: str | None) -> str | None:
+        validate_common_config(parse_config(config))
+        return config
+
+    def read_records(self, source: Source) -> Iterable[mapping.RemoteRecord]:
+        """Every record of the source, mapped; raise FetchError or SourceError if unusable."""
+        raise NotImplementedError
+
+    def gather_stage(self, harvest_job: Any) -> list[str] | None:
+        source = Source(harvest_job.source)
+        if not source.agency_code:
+            return self._gather_error(harvest_job, "the source's agency has no agency code (QĐ 20)")
+        try:
+            records = list(self.read_records(source))
+        except (FetchError, SourceError) as error:
+            return self._gather_error(harvest_job, str(error), source.token)
+        return plan(source, harvest_job, records)
+
+    def fetch_stage(self, harvest_object: Any) -> bool:
+        """Gather already read the record: nothing more to fetch."""
+        return True
+
+    def import_stage(self, harvest_object: Any) -> bool | str:
+        return import_object(harvest_object)
+
+    def _gather_error(self, job: Any, message: str, token: str | None = None) -> None:
+        safe = scrub(message, token)
+        HarvestGatherError(message=safe, job=job).save()
+        log.warning("harvest source %s: %s", job.source.id, safe)
+        return None
+
+
+# --- gather: decide what to do with each record ------------------------------------------------
+
+
+def plan(source: Source, job: Any, records: list[mapping.RemoteRecord]) -> list[str]:
+    """Harvest objects for new and changed records; mark missing ones; withdraw vanished ones."""
+    known = {r.remote_id: r for r in _records(source.id)}
+    seen: set[str] = set()
+    object_ids = []
+    for record in records:
+        if record.errors or record.remote_id in seen:
+            _record_error(
+                job, record, record.errors or [f"duplicate identifier {record.remote_id}"]
+            )
+            continue
+        seen.add(record.remote_id)
+        stored = known.get(record.remote_id) or _renamed(known, record, seen, job, source)
+        for warning in record.warnings:
+            _warn(job, source, record.remote_id, f"{record.where}: {warning}")
+        if stored and stored.remote_name and record.remote_name not in (None, stored.remote_name):
+            _warn(
+                job,
+                source,
+                record.remote_id,
+                f"{record.where}: name changed from {stored.remote_name} "
+                f"to {record.remote_name}; the portal keeps its address",
+            )
+            stored.remote_name = record.remote_name  # warn once, not at every harvest
+        digest = mapping.content_hash(record.package)
+        if stored and _unchanged(stored, digest):
+            continue
+        object_ids.append(_harvest_object(job, record, digest))
+    _handle_missing(source, job, [r for r in known.values() if r.remote_id not in seen])
+    model.Session.commit()
+    return object_ids
+
+
+def _records(source_id: str) -> list[HarvestRecord]:
+    return model.Session.query(HarvestRecord).filter_by(source_id=source_id).all()
+
+
+def _unchanged(stored: HarvestRecord, digest: str) -> bool:
+    if stored.content_hash != digest or stored.withdrawn_at or not stored.package_id:
+        return False
+    if stored.missing_since:
+        stored.missing_since = None
+    return True
+
+
+def _renamed(
+    known: dict[str, HarvestRecord],
+    record: mapping.RemoteRecord,
+    seen: set[str],
+    job: Any,
+    source: Source,
+) -> HarvestRecord | None:
+    """A record whose id changed but whose name did not: the same dataset, with a warning."""
+    if not record.remote_name:
+        return None
+    for stored in known.values():
+        if stored.remote_name == record.remote_name and stored.remote_id not in seen:
+            old_id = stored.remote_id
+            _warn(
+                job,
+                source,
+                record.remote_id,
+                f"{record.where}: identifier changed from {old_id} to "
+                f"{record.remote_id} (same name {record.remote_name})",
+            )
+            del known[old_id]
+            stored.remote_id = record.remote_id
+            known[record.remote_id] = stored
+            return stored
+    return None
+
+
+def _harvest_object(job: Any, record: mapping.RemoteRecord, digest: str) -> str:
+    content = {
+        "number": record.number,
+        "where": record.where,
+        "remote_id": record.remote_id,
+        "remote_name": record.remote_name,
+        "hash": digest,
+        "package": record.package,
+    }
+    obj = HarvestObject(guid=record.remote_id, job=job, content=json.dumps(content))
+    obj.save()
+    return obj.id
+
+
+def _record_error(job: Any, record: mapping.RemoteRecord, errors: list[str]) -> None:
+    """An unusable record: an errored object naming its row or position; the rest goes on."""
+    obj = HarvestObject(guid=record.remote_id or f"record-{record.number}", job=job)
+    obj.state = "ERROR"
+    obj.report_status = "errored"
+    obj.save()
+    for error in errors:
+        HarvestObjectError(message=f"{record.where}: {error}", object=obj, stage="Gather").save()
+
+
+def _warn(job: Any, source: Source, remote_id: str | None, message: str) -> None:
+    model.Session.add(
+        HarvestWarning(job_id=job.id, source_id=source.id, remote_id=remote_id, message=message)
+    )
+    log.info("harvest source %s: %s", source.id, message)
+
+
+def _handle_missing(source: Source, job: Any, missing: list[HarvestRecord]) -> None:
+    grace = dt.timedelta(days=grace_days(source))
+    moment = now()
+    for stored in missing:
+        if stored.withdrawn_at:
+            continue
+        stored.missing_since = stored.missing_since or moment
+        if moment - stored.missing_since >= grace:
+            reason = (
+                f"no longer published by the source since "
+                f"{stored.missing_since.date().isoformat()} (harvest job {job.id})"
+            )
+            withdraw(stored, reason)
+
+
+def grace_days(source: Source) -> int:
+    configured = source.config.get("grace_days")
+    if isinstance(configured, int) and configured >= 0:
+        return configured
+    return tk.config.get("ckanext.daknong.harvest.withdraw_grace_days")
+
+
+def withdraw(stored: HarvestRecord, reason: str) -> None:
+    """Take a dataset out of the catalogue without deleting it; the reason is kept."""
+    stored.withdrawn_at = now()
+    stored.withdrawn_reason = reason
+    package = model.Package.get(stored.package_id) if stored.package_id else None
+    if package is not None and package.state == model.State.ACTIVE:
+        package.state = WITHDRAWN_STATE
+        model.Session.commit()
+        rebuild(package.id)
+
+
+# --- import: write one record through the scheming schema -------------------------------------
+
+
+def import_object(harvest_object: Any) -> bool:
+    content = json.loads(harvest_object.content)
+    source = Source(harvest_object.source)
+    stored = (
+        model.Session.query(HarvestRecord)
+        .filter_by(source_id=source.id, remote_id=content["remote_id"])
+        .one_or_none()
+    )
+    package_id = stored.package_id if stored else None
+    if package_id and model.Package.get(package_id) is None:
+        package_id = None
+    try:
+        result = _write(source, content, package_id)
+    except tk.ValidationError as error:
+        message = f"{content['where']}: {agencies.describe_errors(error)}"
+        HarvestObjectError(message=message, object=harvest_object, stage="Import").save()
+        return False
+    _remember(source, content, result["id"], stored)
+    _make_current(harvest_object, result["id"])
+    return True
+
+
+def _write(source: Source, content: dict[str, Any], package_id: str | None) -> dict[str, Any]:
+    package = dict(content["package"])
+    package["owner_org"] = source.agency.id
+    desired = content.get("remote_name") or package.get("title") or content["remote_id"]
+    package["name"] = mapping.resolve_name(
+        desired, package_id, source.agency_code, source.id, content["remote_id"]
+    )
+    context = _context()
+    if package_id:
+        existing = model.Package.get(package_id)
+        package["id"] = package_id
+        package["name"] = existing.name
+        package["state"] = model.State.ACTIVE
+        return tk.get_action("package_update")(context, package)
+    return tk.get_action("package_create")(context, package)
+
+
+def _context() -> dict[str, Any]:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    return {"user": site_user["name"], "ignore_auth": True}
+
+
+def _remember(
+    source: Source, content: dict[str, Any], package_id: str, stored: HarvestRecord | None
+) -> None:
+    stored = stored or HarvestRecord(source_id=source.id, remote_id=content["remote_id"])
+    stored.remote_name = content.get("remote_name")
+    stored.package_id = package_id
+    stored.content_hash = content["hash"]
+    stored.missing_since = None
+    stored.withdrawn_at = None
+    stored.withdrawn_reason = None
+    stored.updated_at = now()
+    model.Session.add(stored)
+    model.Session.commit()
+
+
+def _make_current(harvest_object: Any, package_id: str) -> None:
+    """ckanext-harvest's convention: one current object per package."""
+    model.Session.query(HarvestObject).filter(
+        HarvestObject.package_id == package_id, HarvestObject.current.is_(True)
+    ).update({"current": False}, synchronize_session=False)
+    harvest_object.package_id = package_id
+    harvest_object.current = True
+    harvest_object.save()
