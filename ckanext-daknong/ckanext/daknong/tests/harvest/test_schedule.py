@@ -231,3 +231,19 @@ class TestStatusPage:
         admin = factories.SysadminWithToken()
         response = app.get("/harvest-status?quarter=Q5", headers={"Authorization": admin["token"]})
         assert response.status_code == 400
+
+    def test_the_dashboard_links_the_status_page_beside_the_sharing_log(self, app, agency):
+        """QĐ 43 Art. 20.3, 21.3: agency users and administrators find their quarter's status
+        from their dashboard; the sharing-log link stays for those who may read the log."""
+        member = agency_member(agency)
+        admin = factories.SysadminWithToken()
+        loner = factories.UserWithToken()
+
+        def nav(user):
+            return app.get("/dashboard/datasets", headers={"Authorization": user["token"]}).body
+
+        assert 'href="/harvest-status"' in nav(member)
+        admin_nav = nav(admin)
+        assert 'href="/harvest-status"' in admin_nav
+        assert 'href="/sharing-log"' in admin_nav and 'href="/access-requests"' in admin_nav
+        assert 'href="/harvest-status"' not in nav(loner)
