@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from ckan import model
@@ -328,6 +329,30 @@ class TestFaults:
         result = run_job(source["id"])
 
         assert any("timed out after 1 s" in e for e in result["gather_errors"])
+
+    def test_a_server_dripping_bytes_is_cut_off_at_the_document_deadline(
+        self, portal, ckan_config, monkeypatch
+    ):
+        """QĐ 43 Art. 20.3: a slow agency server must not hold the quarterly harvest until the
+        stuck-job limit. Each byte comes well inside the per-request timeout, so only the
+        document's total deadline stops it; what was imported before stays."""
+        _dan_cu(portal)
+        source = make_source(Agency(), portal.url, "daknong_ckan", {"grace_days": 0})
+        run_job(source["id"])
+        monkeypatch.setitem(ckan_config, "ckanext.daknong.harvest.timeout_seconds", 5)
+        monkeypatch.setitem(ckan_config, "ckanext.daknong.harvest.document_deadline_seconds", 2)
+        portal.fault = Reply(200, b'{"success": true, "result": {"count": 0}}' * 4, drip=0.1)
+
+        started = time.monotonic()
+        result = run_job(source["id"])
+        elapsed = time.monotonic() - started
+
+        assert any("not fully received within 2 s" in e for e in result["gather_errors"])
+        assert 2 <= elapsed < 2 + 5, elapsed  # the deadline, plus at most one read's wait
+        assert result["status"] == "Finished"
+        stored = record(source["id"], "r-001")
+        assert stored.withdrawn_at is None
+        assert model.Package.get(stored.package_id).state == "active"
 
     def test_redirect_loops(self, portal):
         portal.server.route(
