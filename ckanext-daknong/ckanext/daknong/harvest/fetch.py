@@ -79,9 +79,7 @@ def get(url: str, token: str | None = None, limits: Limits | None = None) -> byt
         session.close()
 
 
-def _read_capped(
-    response: requests.Response, limits: Limits, url: str, deadline: float
-) -> bytes:
+def _read_capped(response: requests.Response, limits: Limits, url: str, deadline: float) -> bytes:
     """The body, within the size cap and the document's deadline.
 
     ``read1`` returns what one read of the socket gives (at most CHUNK bytes), so the deadline
