@@ -120,19 +120,45 @@ def start(source: HarvestSource, quarter: str, report: ScheduleReport) -> None:
         attempt=attempt,
         status="running",
     )
+    leftover = _unstarted_job(source.id)
     try:
-        job = tk.get_action("harvest_job_create")(
-            _site_context(), {"source_id": source.id, "run": True}
-        )
+        if leftover is not None:
+            # A job whose start failed half-way (Redis down after the job was saved): ckanext-
+            # harvest refuses a new one while it exists, so this attempt queues it again.
+            requeue_lost_gather(leftover)
+            leftover.status = "Running"
+            leftover.save()
+            job_id = leftover.id
+        else:
+            job_id = tk.get_action("harvest_job_create")(
+                _site_context(), {"source_id": source.id, "run": True}
+            )["id"]
     except (tk.ValidationError, tk.ObjectNotFound, Exception) as error:  # a queue that is down
+        model.Session.rollback()
         run.status, run.finished_at = "failed", now()
         run.message = f"the job could not be started: {str(error)[:300]}"
         report.failed.append(source.id)
     else:
-        run.job_id = job["id"]
+        run.job_id = job_id
         report.started.append(source.id)
     model.Session.add(run)
     model.Session.commit()
+
+
+def _unstarted_job(source_id: str) -> HarvestJob | None:
+    """A job of the source that was created but never gathered and no run follows."""
+    followed = model.Session.query(HarvestRun.job_id).filter(HarvestRun.job_id.isnot(None))
+    return (
+        model.Session.query(HarvestJob)
+        .filter(
+            HarvestJob.source_id == source_id,
+            HarvestJob.status.in_(("New", "Running")),
+            HarvestJob.gather_started.is_(None),
+            HarvestJob.id.notin_(followed),
+        )
+        .order_by(HarvestJob.created.desc())
+        .first()
+    )
 
 
 def update_runs(report: ScheduleReport) -> None:
@@ -152,12 +178,19 @@ def update_runs(report: ScheduleReport) -> None:
             _close(run, "failed", f"stuck: still {job.status} after {stuck_after}", report)
             report.stuck.append(run.source_id)
             stuck_jobs.append(job)
-        elif job.gather_started is None and requeue_lost_gather(job):
+        elif _requeue_lost_messages(job):
             report.requeued.append(run.source_id)
     model.Session.commit()
     # After the commit: aborting goes through actions that may end the session.
     for job in stuck_jobs:
         _abort(job)
+
+
+def _requeue_lost_messages(job: HarvestJob) -> bool:
+    """After a Redis restart: the job's gather message, or its records' fetch messages."""
+    if job.gather_started is None:
+        return requeue_lost_gather(job)
+    return job.gather_finished is not None and requeue_lost_objects(job)
 
 
 def requeue_lost_gather(job: HarvestJob) -> bool:
@@ -179,6 +212,42 @@ def requeue_lost_gather(job: HarvestJob) -> bool:
     publisher = queue.get_gather_publisher()
     publisher.send({"harvest_job_id": job.id})
     publisher.close()
+    return True
+
+
+def requeue_lost_objects(job: HarvestJob) -> bool:
+    """Put a job's gathered records back on the fetch queue if Redis lost their messages.
+
+    A Redis restart (no persistence) between gather and fetch empties the fetch queue while
+    the records wait in PostgreSQL. Only records still WAITING and neither queued nor being
+    processed (a consumer holds a ``…:harvest_object_id:ID`` key while it works) are re-sent,
+    so nothing is imported twice; a record imported again would update its own dataset anyway
+    (``daknong_harvest_record`` maps each remote record to one dataset).
+    """
+    from ckanext.harvest import queue
+    from ckanext.harvest.model import HarvestObject
+
+    if tk.config.get("ckan.harvest.mq.type") != "redis":
+        return False
+    waiting = [
+        object_id
+        for (object_id,) in model.Session.query(HarvestObject.id).filter_by(
+            harvest_job_id=job.id, state="WAITING"
+        )
+    ]
+    if not waiting:
+        return False
+    redis = queue.get_connection()
+    key = queue.get_fetch_routing_key()
+    queued = {json.loads(item).get("harvest_object_id") for item in redis.lrange(key, 0, -1)}
+    lost = [i for i in waiting if i not in queued and not redis.exists(f"{key}:{i}")]
+    if not lost:
+        return False
+    publisher = queue.get_fetch_publisher()
+    for object_id in lost:
+        publisher.send({"harvest_object_id": object_id})
+    publisher.close()
+    log.info("harvest job %s: %d records re-sent to the fetch queue", job.id, len(lost))
     return True
 
 
