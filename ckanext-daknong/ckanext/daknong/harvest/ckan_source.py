@@ -18,6 +18,7 @@ from ckanext.harvest.interfaces import IHarvester
 
 from ckanext.daknong.harvest import fetch, mapping
 from ckanext.daknong.harvest.engine import DaknongHarvester, Source, SourceError
+from ckanext.daknong.harvest.messages import N_
 
 PAGE_SIZE = 100
 DATABASE_FIELDS = (
@@ -94,18 +95,19 @@ def _result(body: bytes, url: str, token: str | None) -> dict[str, Any]:
     try:
         document = json.loads(body)
     except ValueError as error:
-        raise SourceError(fetch.scrub(f"{url}: malformed JSON: {error}", token)) from None
+        problem = N_("{url}: malformed JSON: {error}", url=url, error=str(error))
+        raise SourceError(fetch.scrub(str(problem), token)) from None
     if not isinstance(document, dict) or not document.get("success"):
-        raise SourceError(f"{url}: the CKAN API did not answer with success")
+        raise SourceError(N_("{url}: the CKAN API did not answer with success", url=url))
     result = document.get("result")
     if not isinstance(result, dict):
-        raise SourceError(f"{url}: unexpected answer")
+        raise SourceError(N_("{url}: unexpected answer", url=url))
     return result
 
 
 def to_record(number: int, remote: Any, config: dict[str, Any]) -> mapping.RemoteRecord:
     if not isinstance(remote, dict) or not remote.get("id"):
-        return mapping.RemoteRecord(number, "", None, errors=["not a dataset (no id)"])
+        return mapping.RemoteRecord(number, "", None, errors=[N_("not a dataset (no id)")])
     record = mapping.RemoteRecord(number, str(remote["id"]), remote.get("name"))
     dataset_type = "database" if remote.get("type") == "database" else "dataset"
     package: dict[str, Any] = {"type": dataset_type}
@@ -126,6 +128,6 @@ def to_record(number: int, remote: Any, config: dict[str, Any]) -> mapping.Remot
         if warning:
             record.warnings.append(warning)
     if not package.get("title"):
-        record.errors.append("title: missing")
+        record.errors.append(N_("title: missing"))
     record.package = package
     return record

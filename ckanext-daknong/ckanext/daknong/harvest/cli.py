@@ -110,7 +110,13 @@ def check_command(agency: str, location: str, source_type: str, as_json: bool) -
         raise click.ClickException(f"no agency {agency}")
     path = Path(location)
     upload = path.read_bytes() if path.is_file() else None
-    report = selfcheck.check(group, source_type, None if upload else location, upload)
+    import ckan.plugins.toolkit as tk
+
+    try:
+        report = selfcheck.check(group, source_type, None if upload else location, upload)
+    except tk.ValidationError as error:
+        messages = [m for field in (error.error_dict or {}).values() for m in field]
+        raise click.ClickException("; ".join(messages) or str(error)) from None
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -123,9 +129,9 @@ def _print_report(report: Any) -> None:
     if report.fatal:
         click.echo(f"error: {report.fatal}")
     for item in report.errors:
-        click.echo(f"error: {item['where']}: {item['message']}")
+        click.echo(f"error: {item['text']}")
     for item in report.warnings:
-        click.echo(f"warning: {item['where']}: {item['message']}")
+        click.echo(f"warning: {item['text']}")
     click.echo(
         f"new {len(report.new)}, updated {len(report.updated)}, unchanged "
         f"{len(report.unchanged)}, would be withdrawn {len(report.withdrawn)}"

@@ -18,6 +18,7 @@ from ckanext.harvest.interfaces import IHarvester
 from ckanext.daknong import codelists
 from ckanext.daknong.harvest import fetch, mapping
 from ckanext.daknong.harvest.engine import DaknongHarvester, Source, SourceError
+from ckanext.daknong.harvest.messages import N_
 
 MAX_PAGES = 1000
 FORMATS = {
@@ -58,14 +59,18 @@ def remote_datasets(source: Source) -> Iterator[dict[str, Any]]:
     visited: set[str] = set()
     while url and len(visited) < MAX_PAGES:
         if url in visited:
-            raise SourceError(f"{url}: the catalogue's pages loop back to a page already read")
+            raise SourceError(
+                N_("{url}: the catalogue's pages loop back to a page already read", url=url)
+            )
         visited.add(url)
         parser = RDFParser()
         body = fetch.get(url, source.token)
         try:
             parser.parse(body.decode("utf-8", errors="strict"), rdf_format(url, source.config))
         except (RDFParserException, UnicodeDecodeError, ValueError) as error:
-            raise SourceError(f"{url}: malformed RDF: {str(error)[:300]}") from None
+            raise SourceError(
+                N_("{url}: malformed RDF: {error}", url=url, error=str(error)[:300])
+            ) from None
         yield from parser.datasets()
         url = parser.next_page()
 
@@ -95,7 +100,7 @@ def to_record(number: int, remote: dict[str, Any], config: dict[str, Any]) -> ma
     remote_id = extras.get("identifier") or extras.get("uri") or ""
     record = mapping.RemoteRecord(number, str(remote_id), remote.get("name"))
     if not remote_id:
-        record.errors.append("no dct:identifier and no URI")
+        record.errors.append(N_("no dct:identifier and no URI"))
         return record
     declared = _declared_level(extras.get("access_rights"))
     level, warning = mapping.access_level_for(False, declared, remote.get("license_id"), config)
@@ -123,6 +128,6 @@ def to_record(number: int, remote: dict[str, Any], config: dict[str, Any]) -> ma
     if warning:
         record.warnings.append(warning)
     if not package["title"]:
-        record.errors.append("title: missing (dct:title)")
+        record.errors.append(N_("title: missing (dct:title)"))
     record.package = package
     return record

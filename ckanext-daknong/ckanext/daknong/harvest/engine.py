@@ -24,6 +24,7 @@ from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObje
 from ckanext.daknong import agencies
 from ckanext.daknong.harvest import mapping
 from ckanext.daknong.harvest.fetch import FetchError, scrub
+from ckanext.daknong.harvest.messages import N_, Message
 from ckanext.daknong.harvest.model import HarvestRecord, HarvestSecret, HarvestWarning, now
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,14 @@ WITHDRAWN_STATE = "draft"
 
 
 class SourceError(Exception):
-    """The whole source is unusable (malformed file, wrong encoding): a gather error."""
+    """The whole source is unusable (malformed file, wrong encoding): a gather error.
+
+    Raised with a Message: ``str(error)`` is its bilingual text (Vietnamese / English).
+    """
+
+    def __init__(self, message: Message | str) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 class Source:
@@ -133,7 +141,9 @@ class DaknongHarvester(HarvesterBase):
     def gather_stage(self, harvest_job: Any) -> list[str] | None:
         source = Source(harvest_job.source)
         if not source.agency_code:
-            return self._gather_error(harvest_job, "the source's agency has no agency code (QĐ 20)")
+            return self._gather_error(
+                harvest_job, N_("the source's agency has no agency code (QĐ 20)")
+            )
         try:
             records = list(self.read_records(source))
         except (FetchError, SourceError) as error:
@@ -147,8 +157,8 @@ class DaknongHarvester(HarvesterBase):
     def import_stage(self, harvest_object: Any) -> bool | str:
         return import_object(harvest_object)
 
-    def _gather_error(self, job: Any, message: str, token: str | None = None) -> None:
-        safe = scrub(message, token)
+    def _gather_error(self, job: Any, message: Message | str, token: str | None = None) -> None:
+        safe = scrub(str(message), token)
         HarvestGatherError(message=safe, job=job).save()
         log.warning("harvest source %s: %s", job.source.id, safe)
         return None
@@ -165,20 +175,28 @@ def plan(source: Source, job: Any, records: list[mapping.RemoteRecord]) -> list[
     for record in records:
         if record.errors or record.remote_id in seen:
             _record_error(
-                job, record, record.errors or [f"duplicate identifier {record.remote_id}"]
+                job,
+                record,
+                record.errors or [N_("duplicate identifier {id}", id=record.remote_id)],
             )
             continue
         seen.add(record.remote_id)
         stored = known.get(record.remote_id) or _renamed(known, record, seen, job, source)
         for warning in record.warnings:
-            _warn(job, source, record.remote_id, f"{record.where}: {warning}")
+            _warn(job, source, record.remote_id, mapping.at(record.where, warning))
         if stored and stored.remote_name and record.remote_name not in (None, stored.remote_name):
             _warn(
                 job,
                 source,
                 record.remote_id,
-                f"{record.where}: name changed from {stored.remote_name} "
-                f"to {record.remote_name}; the portal keeps its address",
+                mapping.at(
+                    record.where,
+                    N_(
+                        "name changed from {old} to {new}; the portal keeps its address",
+                        old=stored.remote_name,
+                        new=record.remote_name,
+                    ),
+                ),
             )
             stored.remote_name = record.remote_name  # warn once, not at every harvest
         digest = mapping.content_hash(record.package)
@@ -219,8 +237,15 @@ def _renamed(
                 job,
                 source,
                 record.remote_id,
-                f"{record.where}: identifier changed from {old_id} to "
-                f"{record.remote_id} (same name {record.remote_name})",
+                mapping.at(
+                    record.where,
+                    N_(
+                        "identifier changed from {old} to {new} (same name {name})",
+                        old=old_id,
+                        new=record.remote_id,
+                        name=record.remote_name,
+                    ),
+                ),
             )
             del known[old_id]
             stored.remote_id = record.remote_id
@@ -232,7 +257,8 @@ def _renamed(
 def _harvest_object(job: Any, record: mapping.RemoteRecord, digest: str) -> str:
     content = {
         "number": record.number,
-        "where": record.where,
+        "unit": record.unit,
+        "where": record.where.english,
         "remote_id": record.remote_id,
         "remote_name": record.remote_name,
         "hash": digest,
@@ -243,19 +269,22 @@ def _harvest_object(job: Any, record: mapping.RemoteRecord, digest: str) -> str:
     return obj.id
 
 
-def _record_error(job: Any, record: mapping.RemoteRecord, errors: list[str]) -> None:
+def _record_error(job: Any, record: mapping.RemoteRecord, errors: list[Message]) -> None:
     """An unusable record: an errored object naming its row or position; the rest goes on."""
     obj = HarvestObject(guid=record.remote_id or f"record-{record.number}", job=job)
     obj.state = "ERROR"
     obj.report_status = "errored"
     obj.save()
     for error in errors:
-        HarvestObjectError(message=f"{record.where}: {error}", object=obj, stage="Gather").save()
+        message = str(mapping.at(record.where, error))
+        HarvestObjectError(message=message, object=obj, stage="Gather").save()
 
 
-def _warn(job: Any, source: Source, remote_id: str | None, message: str) -> None:
+def _warn(job: Any, source: Source, remote_id: str | None, message: Message) -> None:
     model.Session.add(
-        HarvestWarning(job_id=job.id, source_id=source.id, remote_id=remote_id, message=message)
+        HarvestWarning(
+            job_id=job.id, source_id=source.id, remote_id=remote_id, message=str(message)
+        )
     )
     log.info("harvest source %s: %s", source.id, message)
 
@@ -268,9 +297,12 @@ def _handle_missing(source: Source, job: Any, missing: list[HarvestRecord]) -> N
             continue
         stored.missing_since = stored.missing_since or moment
         if moment - stored.missing_since >= grace:
-            reason = (
-                f"no longer published by the source since "
-                f"{stored.missing_since.date().isoformat()} (harvest job {job.id})"
+            reason = str(
+                N_(
+                    "no longer published by the source since {day} (harvest job {job})",
+                    day=stored.missing_since.date().isoformat(),
+                    job=job.id,
+                )
             )
             withdraw(stored, reason)
 
@@ -310,7 +342,8 @@ def import_object(harvest_object: Any) -> bool:
     try:
         result = _write(source, content, package_id)
     except tk.ValidationError as error:
-        message = f"{content['where']}: {agencies.describe_errors(error)}"
+        place = mapping.where(content.get("unit", "record"), content["number"])
+        message = str(mapping.at(place, agencies.describe_errors(error)))
         HarvestObjectError(message=message, object=harvest_object, stage="Import").save()
         return False
     _remember(source, content, result["id"], stored)

@@ -16,6 +16,7 @@ from typing import Any
 from ckan import model
 
 from ckanext.daknong import access, licenses
+from ckanext.daknong.harvest.messages import N_, Message
 
 # Bump when the mapping changes so every record is re-imported once.
 MAPPING_VERSION = "1"
@@ -30,14 +31,25 @@ class RemoteRecord:
     remote_id: str
     remote_name: str | None
     package: dict[str, Any] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    errors: list[Message] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
     unit: str = "record"
 
     @property
-    def where(self) -> str:
+    def where(self) -> Message:
         """'row 7' for spreadsheets (header is row 1), 'record 7' for catalogues."""
-        return f"{self.unit} {self.number}"
+        return where(self.unit, self.number)
+
+
+def where(unit: str, number: int) -> Message:
+    if unit == "row":
+        return N_("row {number}", number=number)
+    return N_("record {number}", number=number)
+
+
+def at(place: Message, problem: Message | str) -> Message:
+    """'row 7: title: missing', in each language."""
+    return N_("{where}: {problem}", where=place, problem=problem)
 
 
 def content_hash(package: dict[str, Any]) -> str:
@@ -57,7 +69,7 @@ def slugify(text: str) -> str:
 
 def access_level_for(
     remote_private: bool, declared: str | None, license_id: str | None, config: dict[str, Any]
-) -> tuple[str, str | None]:
+) -> tuple[str, Message | None]:
     """The access level of a harvested dataset and a warning when the source was overruled.
 
     A private remote dataset is ``shared`` unless the source config says ``restricted``; it is
@@ -75,7 +87,7 @@ def access_level_for(
     if level == access.OPEN and not licenses.is_open(license_id):
         return (
             access.SHARED,
-            "open data needs an open licence (NĐ 47 Art. 17–18): imported as shared",
+            N_("open data needs an open licence (NĐ 47 Art. 17–18): imported as shared"),
         )
     return level, None
 

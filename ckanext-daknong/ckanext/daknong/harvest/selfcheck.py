@@ -7,6 +7,7 @@ quarterly window instead of reading a failed harvest afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -18,8 +19,17 @@ from ckan.lib.plugins import lookup_package_plugin
 from ckanext.harvest.model import HarvestSource
 
 from ckanext.daknong import agencies
-from ckanext.daknong.harvest import ckan_source, dcat_source, engine, mapping, spreadsheet
+from ckanext.daknong.harvest import (
+    ckan_source,
+    dcat_source,
+    engine,
+    fetch,
+    mapping,
+    netguard,
+    spreadsheet,
+)
 from ckanext.daknong.harvest.fetch import FetchError
+from ckanext.daknong.harvest.messages import N_, Message
 from ckanext.daknong.harvest.model import HarvestRecord
 
 SOURCE_TYPES = {
@@ -66,6 +76,16 @@ def registered_source(agency: model.Group, source_type: str, url: str | None) ->
     return (matching or sources or [None])[0]
 
 
+def registered_address(agency: model.Group, url: str) -> bool:
+    """Whether ``url`` is the address of one of the agency's registered harvest sources."""
+    return any(
+        (source_url or "").strip() == url.strip()
+        for (source_url,) in model.Session.query(HarvestSource.url)
+        .join(model.Package, model.Package.id == HarvestSource.id)
+        .filter(model.Package.owner_org == agency.id, model.Package.state == model.State.ACTIVE)
+    )
+
+
 def check(
     agency: model.Group,
     source_type: str,
@@ -73,7 +93,20 @@ def check(
     upload: bytes | None,
     config: dict[str, Any] | str | None = None,
 ) -> Report:
+    """Read, validate and preview; raise ValidationError (``url``) for an address refused.
+
+    A URL typed by the user that is not one of the agency's registered source addresses is
+    fetched under netguard's rules (QĐ 43 Art. 21.3 asks for a check, not for a way into the
+    portal's network).
+    """
     report = Report(agency=agency.name, source_type=source_type)
+    guard = None
+    if url and upload is None and not registered_address(agency, url):
+        guard = netguard.AddressPolicy.from_config()
+        try:
+            guard.check_url(url)
+        except netguard.UnsafeAddress as error:
+            raise tk.ValidationError({"url": [str(error)]}) from None
     registered = registered_source(agency, source_type, url)
     options = _config(config, registered)
     if registered and not upload and not url:
@@ -86,10 +119,11 @@ def check(
         )
     report.source_id = registered.id if registered else None
     if not source.agency_code:
-        report.fatal = "the agency has no agency code (QĐ 20)"
+        report.fatal = str(N_("the agency has no agency code (QĐ 20)"))
         return report
     try:
-        records = list(_read(source_type, source, upload))
+        with fetch.guarded(guard) if guard else contextlib.nullcontext():
+            records = list(_read(source_type, source, upload))
     except (FetchError, engine.SourceError) as error:
         report.fatal = str(error)
         return report
@@ -108,7 +142,7 @@ def _config(config: dict[str, Any] | str | None, registered: Any) -> dict[str, A
 def _read(source_type: str, source: engine.Source, upload: bytes | None) -> Iterable[Any]:
     if upload is not None:
         if source_type != "daknong_spreadsheet":
-            raise engine.SourceError("only spreadsheets can be uploaded; give a URL")
+            raise engine.SourceError(N_("only spreadsheets can be uploaded; give a URL"))
         return spreadsheet.read_spreadsheet(upload, source.config)
     return SOURCE_TYPES[source_type]().read_records(source)
 
@@ -123,18 +157,29 @@ def _review(
     seen: set[str] = set()
     for record in records:
         for warning in record.warnings:
-            report.warnings.append({"where": record.where, "message": warning})
-        problems = record.errors or validation_errors(record.package, agency_id)
+            report.warnings.append(_detail(record.where, warning))
+        problems: list[Message | str] = [
+            *(record.errors or validation_errors(record.package, agency_id))
+        ]
         if record.remote_id in seen:
-            problems = [*problems, f"duplicate identifier {record.remote_id}"]
+            problems.append(N_("duplicate identifier {id}", id=record.remote_id))
         if problems:
-            report.errors.extend({"where": record.where, "message": p} for p in problems)
+            report.errors.extend(_detail(record.where, p) for p in problems)
             continue
         seen.add(record.remote_id)
         _preview(report, record, known.get(record.remote_id))
     report.withdrawn = sorted(
         r.remote_id for r in known.values() if r.remote_id not in seen and not r.withdrawn_at
     )
+
+
+def _detail(where: Message, problem: Message | str) -> dict[str, str]:
+    """One error or warning: where, what, and both as one line; each Vietnamese / English."""
+    return {
+        "where": str(where),
+        "message": str(problem),
+        "text": str(mapping.at(where, problem)),
+    }
 
 
 def _preview(report: Report, record: mapping.RemoteRecord, stored: HarvestRecord | None) -> None:

@@ -22,6 +22,7 @@ from ckanext.harvest.interfaces import IHarvester
 from ckanext.daknong import codelists
 from ckanext.daknong.harvest import fetch, mapping
 from ckanext.daknong.harvest.engine import DaknongHarvester, Source, SourceError
+from ckanext.daknong.harvest.messages import N_, Message
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -118,7 +119,7 @@ def decode(body: bytes, forced: str | None = None) -> str:
             return unicodedata.normalize("NFC", body.decode(encoding))
         except (UnicodeDecodeError, LookupError):
             continue
-    raise SourceError(f"cannot decode the file as {' or '.join(candidates)}")
+    raise SourceError(N_("cannot decode the file as {encodings}", encodings=", ".join(candidates)))
 
 
 def rows_of(body: bytes, config: dict[str, Any]) -> list[list[str]]:
@@ -132,7 +133,7 @@ def rows_of(body: bytes, config: dict[str, Any]) -> list[list[str]]:
     try:
         return [row for row in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as error:
-        raise SourceError(f"malformed CSV: {error}") from None
+        raise SourceError(N_("malformed CSV: {error}", error=str(error))) from None
 
 
 def _xlsx_rows(body: bytes) -> list[list[str]]:
@@ -141,7 +142,7 @@ def _xlsx_rows(body: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a broken file
-        raise SourceError(f"malformed XLSX: {str(error)[:200]}") from None
+        raise SourceError(N_("malformed XLSX: {error}", error=str(error)[:200])) from None
     sheet = workbook.worksheets[0]
     rows = [
         ["" if cell is None else str(cell) for cell in row]
@@ -156,14 +157,16 @@ def header_map(header: list[str]) -> dict[int, str]:
     mapped = {i: known[fold(h)] for i, h in enumerate(header) if fold(h) in known}
     missing = [c.header for c in COLUMNS[:3] if c.key not in mapped.values()]
     if missing:
-        raise SourceError(f"row 1: missing columns {', '.join(missing)} (see the template)")
+        raise SourceError(
+            N_("row 1: missing columns {columns} (see the template)", columns=", ".join(missing))
+        )
     return mapped
 
 
 def read_spreadsheet(body: bytes, config: dict[str, Any]) -> Iterator[mapping.RemoteRecord]:
     rows = rows_of(body, config)
     if not rows:
-        raise SourceError("the file is empty")
+        raise SourceError(N_("the file is empty"))
     columns = header_map(rows[0])
     for number, row in enumerate(rows[1:], start=2):
         values = {key: (row[i].strip() if i < len(row) else "") for i, key in columns.items()}
@@ -206,10 +209,10 @@ def to_record(number: int, values: dict[str, str], config: dict[str, Any]) -> ma
         number, values.get("remote_id", ""), values.get("name") or None, unit="row"
     )
     if not record.remote_id:
-        record.errors.append("Mã bản ghi / record id: missing")
+        record.errors.append(N_("Mã bản ghi (record id): missing"))
     kind = TYPE_WORDS.get(fold(values.get("type", "")), None) if values.get("type") else "dataset"
     if kind is None:
-        record.errors.append(f"Loại bản ghi / type: unknown value {values['type']!r}")
+        record.errors.append(_unknown("Loại bản ghi", values["type"]))
         kind = "dataset"
     package: dict[str, Any] = {"type": kind, "title": values.get("title", "")}
     _simple_fields(package, values, record)
@@ -218,9 +221,13 @@ def to_record(number: int, values: dict[str, str], config: dict[str, Any]) -> ma
     else:
         _dataset_access(package, values, record, config)
     if not package["title"]:
-        record.errors.append("Tên / title: missing")
+        record.errors.append(N_("Tên (title): missing"))
     record.package = package
     return record
+
+
+def _unknown(column: str, value: str) -> Message:
+    return N_("{field}: unknown value {value}", field=column, value=repr(value))
 
 
 def _simple_fields(
@@ -233,7 +240,7 @@ def _simple_fields(
         if values.get(key):
             code = _codelist(codelist, values[key])
             if code is None:
-                record.errors.append(f"{key}: unknown value {values[key]!r}")
+                record.errors.append(_unknown(key, values[key]))
             else:
                 package[key] = code
     words = values.get("tags", "").replace(",", ";").split(";")
@@ -251,7 +258,7 @@ def _database_fields(
             package[key] = values[key]
     database_type = _choice(values.get("database_type", ""), DATABASE_TYPES)
     if values.get("database_type") and database_type is None:
-        record.errors.append(f"database_type: unknown value {values['database_type']!r}")
+        record.errors.append(_unknown("database_type", values["database_type"]))
     if database_type:
         package["database_type"] = database_type
     if values.get("data_items"):
@@ -266,7 +273,7 @@ def _dataset_access(
 ) -> None:
     declared = _choice(values.get("access_level", ""), LEVEL_CHOICES)
     if values.get("access_level") and declared is None:
-        record.errors.append(f"access_level: unknown value {values['access_level']!r}")
+        record.errors.append(_unknown("access_level", values["access_level"]))
     if values.get("license_id"):
         package["license_id"] = values["license_id"]
     level, warning = mapping.access_level_for(False, declared, values.get("license_id"), config)
@@ -275,7 +282,7 @@ def _dataset_access(
         record.warnings.append(warning)
     for key in DATABASE_ONLY:
         if values.get(key):
-            record.warnings.append(f"{key}: ignored for a dataset row")
+            record.warnings.append(N_("{field}: ignored for a dataset row", field=key))
 
 
 def template_rows() -> list[list[str]]:

@@ -69,15 +69,16 @@ class _Server(ThreadingHTTPServer):
 class LocalServer:
     """An HTTP server on 127.0.0.1 in a thread; ``routes`` maps paths to handlers."""
 
-    def __init__(self) -> None:
-        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.httpd = _Server((host, 0), _Handler)
         self.httpd.routes = {}
         self.httpd.requests = []
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://{self.host}:{self.httpd.server_address[1]}"
 
     @property
     def requests(self) -> list[tuple[str, dict[str, list[str]], dict[str, str]]]:

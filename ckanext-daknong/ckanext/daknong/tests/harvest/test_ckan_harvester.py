@@ -288,8 +288,10 @@ class TestFaults:
         result = run_job(source["id"])
 
         assert set(harvested(source["id"])) == {"r-001"}
-        assert any(e.startswith("record 2: sector") for e in result["object_errors"])
-        assert any(e.startswith("record 3: title") for e in result["object_errors"])
+        errors = result["object_errors"]
+        # stored as "Vietnamese / English": officials read the first half (QĐ 43 Art. 20.3)
+        assert any(e.startswith("bản ghi 2: sector") and " / record 2: sector" in e for e in errors)
+        assert "bản ghi 3: tên: còn thiếu / record 3: title: missing" in errors
         assert result["status"] == "Finished"
 
     @pytest.mark.parametrize(
@@ -319,7 +321,10 @@ class TestFaults:
 
         result = run_job(source["id"])
 
-        assert any("cannot connect" in e for e in result["gather_errors"])
+        [error] = result["gather_errors"]
+        vietnamese, english = error.split(" / ")
+        assert vietnamese.startswith("http://127.0.0.1:9/api/3/action/package_search?")
+        assert vietnamese.endswith(": không kết nối được") and english.endswith(": cannot connect")
 
     def test_timeouts(self, portal, ckan_config, monkeypatch):
         monkeypatch.setitem(ckan_config, "ckanext.daknong.harvest.timeout_seconds", 1)

@@ -143,4 +143,7 @@ def test_a_dataset_without_title_is_reported_and_the_others_import(server):
     result = run_job(source["id"])
 
     assert set(harvested(source["id"])) == {"a1"}
-    assert any("title: missing" in e and e.startswith("record ") for e in result["object_errors"])
+    assert any(
+        e.startswith("bản ghi ") and "tên: còn thiếu (dct:title) / record " in e
+        for e in result["object_errors"]
+    ), result["object_errors"]

@@ -10,6 +10,7 @@ import io
 import json
 
 import ckan.cli.cli
+import ckan.plugins.toolkit as tk
 import pytest
 from ckan import model
 from ckan.tests import factories
@@ -18,7 +19,7 @@ from ckan.tests.helpers import call_action
 from ckanext.daknong.harvest.model import HarvestSecret
 from ckanext.daknong.tests.factories import Agency, agency_member
 from ckanext.daknong.tests.harvest.helpers import harvested, make_source, run_job, set_token
-from ckanext.daknong.tests.harvest.servers import FakeCkan, LocalServer
+from ckanext.daknong.tests.harvest.servers import FakeCkan, LocalServer, Reply
 from ckanext.daknong.tests.harvest.test_spreadsheet_harvester import ROWS, _csv, _row
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
@@ -51,7 +52,13 @@ class TestSelfCheck:
         assert result.exit_code == 1, result.output
         report = json.loads(result.output)
         assert report["errors"] == [
-            {"where": "row 4", "message": "sector: unknown value 'Không có'"}
+            {
+                "where": "dòng 4 / row 4",
+                "message": "sector: giá trị không hợp lệ 'Không có' / "
+                "sector: unknown value 'Không có'",
+                "text": "dòng 4: sector: giá trị không hợp lệ 'Không có' / "
+                "row 4: sector: unknown value 'Không có'",
+            }
         ]
         assert len(report["new"]) == 2 and report["ok"] is False
         assert _datasets() == 0
@@ -70,7 +77,8 @@ class TestSelfCheck:
         result = _run(cli, "check", agency["name"], str(path))
 
         assert result.exit_code == 1, result.output
-        assert "error: row 3: database_type:" in result.output
+        assert "error: dòng 3: database_type:" in result.output
+        assert " / row 3: database_type:" in result.output
         assert "new 1, updated 0, unchanged 0, would be withdrawn 0" in result.output
         assert _datasets() == 0
 
@@ -100,8 +108,11 @@ class TestSelfCheck:
         assert _datasets() == before
         assert harvested(source["id"])["TN-01"]["title"].startswith("Danh sách")
 
-    def test_the_token_goes_only_to_the_registered_address(self):
+    def test_the_token_goes_only_to_the_registered_address(self, ckan_config, monkeypatch):
         """An editor typing another address must not make the portal send the agency's token."""
+        monkeypatch.setitem(
+            ckan_config, "ckanext.daknong.harvest.selfcheck_allowed_networks", ["127.0.0.0/8"]
+        )
         token = "bi-mat-khong-duoc-lo-77"
         agency = Agency()
         with LocalServer() as registered, LocalServer() as elsewhere:
@@ -147,6 +158,7 @@ class TestSelfCheck:
 
         assert page.status_code == 200
         assert "row 4: sector: unknown value" in page.body
+        assert "dòng 4: sector: giá trị không hợp lệ" in page.body
         assert refused.status_code == 403
         assert _datasets() == 0
 
@@ -190,3 +202,127 @@ class TestCommands:
             call_action(
                 "daknong_harvest_status", context={"user": user["name"], "ignore_auth": False}
             )
+
+
+ALLOWED_NETWORKS = "ckanext.daknong.harvest.selfcheck_allowed_networks"
+
+
+def _check_url(agency, url: str, user: str | None = None, source_type: str = "daknong_dcat"):
+    context = {"user": user} if user else {"ignore_auth": True}
+    return call_action(
+        "daknong_harvest_check",
+        context=context,
+        agency=agency["name"],
+        source_type=source_type,
+        url=url,
+    )
+
+
+class TestSelfCheckAddresses:
+    """QĐ 43 Art. 21.3 asks agencies to check their catalogue, not to reach into the portal's
+    network: a typed address must be public http(s), or in the allowed networks (SSRF)."""
+
+    @pytest.mark.parametrize(
+        "address",
+        [
+            "http://127.0.0.1:{port}/catalog.ttl",
+            "http://localhost:{port}/catalog.ttl",
+            "http://[::1]:{port}/catalog.ttl",
+            "http://[::ffff:127.0.0.1]:{port}/catalog.ttl",
+            "http://2130706433:{port}/catalog.ttl",  # 127.0.0.1 as one number
+            "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+            "http://10.20.30.40/catalog.ttl",
+            "http://172.16.0.1/catalog.ttl",
+            "http://192.168.1.1/catalog.ttl",
+            "http://0.0.0.0:{port}/catalog.ttl",
+        ],
+    )
+    def test_loopback_link_local_and_private_addresses_are_refused(self, server, address):
+        agency = Agency()
+        server.static("/catalog.ttl", b"", "text/turtle")
+        url = address.format(port=server.httpd.server_address[1])
+
+        with pytest.raises(tk.ValidationError) as refused:
+            _check_url(agency, url)
+
+        [message] = refused.value.error_dict["url"]
+        assert "địa chỉ nội bộ" in message  # Vietnamese …
+        assert "loopback, link-local or private address" in message  # … and English
+        assert server.requests == []  # nothing was fetched
+
+    @pytest.mark.parametrize(
+        "url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1:6379/_INFO"]
+    )
+    def test_only_http_and_https(self, url):
+        with pytest.raises(tk.ValidationError) as refused:
+            _check_url(Agency(), url)
+
+        [message] = refused.value.error_dict["url"]
+        assert "chỉ kiểm tra được địa chỉ http và https" in message
+        assert "only http and https addresses can be checked" in message
+
+    def test_an_unresolvable_host_is_refused(self):
+        with pytest.raises(tk.ValidationError, match="cannot be resolved"):
+            _check_url(Agency(), "http://khong-ton-tai.invalid/catalog.ttl")
+
+    def test_the_allowed_networks_let_a_listed_range_through(
+        self, server, ckan_config, monkeypatch
+    ):
+        agency = Agency()
+        server.static("/danh-muc.csv", _csv(ROWS).encode("utf-8"), "text/csv")
+        monkeypatch.setitem(ckan_config, ALLOWED_NETWORKS, ["127.0.0.0/8"])
+
+        report = _check_url(agency, server.url + "/danh-muc.csv", source_type="daknong_spreadsheet")
+
+        assert report["ok"] is True and len(report["new"]) == 2
+        assert [path for path, _, _ in server.requests] == ["/danh-muc.csv"]
+
+    def test_a_registered_source_address_stays_allowed(self, server):
+        """A sysadmin registered it: the agency may check its own source without the option."""
+        agency = Agency()
+        server.static("/danh-muc.csv", _csv(ROWS).encode("utf-8"), "text/csv")
+        make_source(agency, server.url + "/danh-muc.csv", "daknong_spreadsheet")
+
+        report = _check_url(agency, server.url + "/danh-muc.csv", source_type="daknong_spreadsheet")
+
+        assert report["ok"] is True and len(report["new"]) == 2
+
+    def test_a_redirect_to_a_refused_address_is_not_followed(self, ckan_config, monkeypatch):
+        """Allowed 127.0.0.1 answers with a redirect to 127.0.0.2, which is not allowed."""
+        monkeypatch.setitem(ckan_config, ALLOWED_NETWORKS, ["127.0.0.1/32"])
+        with LocalServer() as outer, LocalServer("127.0.0.2") as inner:
+            inner.static("/secret.csv", _csv(ROWS).encode("utf-8"), "text/csv")
+            target = inner.url + "/secret.csv"
+            outer.route("/danh-muc.csv", lambda *_: Reply(302, b"", {"Location": target}))
+
+            report = _check_url(
+                Agency(), outer.url + "/danh-muc.csv", source_type="daknong_spreadsheet"
+            )
+
+            assert inner.requests == []
+        assert report["ok"] is False
+        assert "127.0.0.2 is a loopback, link-local or private address" in report["fatal"]
+        assert "127.0.0.2 là địa chỉ nội bộ" in report["fatal"]
+
+    def test_page_and_cli_refuse_the_metadata_address(self, app, cli):
+        agency = Agency()
+        editor = agency_member(agency, "editor")
+
+        page = app.post(
+            "/harvest-check",
+            data={
+                "agency": agency["name"],
+                "source_type": "daknong_dcat",
+                "url": "http://169.254.169.254/latest/meta-data/",
+            },
+            headers={"Authorization": editor["token"]},
+        )
+        result = _run(
+            cli, "check", agency["name"], "http://169.254.169.254/latest/", "--type", "daknong_dcat"
+        )
+
+        assert page.status_code == 200
+        assert "169.254.169.254 là địa chỉ nội bộ" in page.body
+        assert "169.254.169.254 is a loopback, link-local or private address" in page.body
+        assert result.exit_code != 0
+        assert "169.254.169.254 is a loopback, link-local or private address" in result.output

@@ -139,10 +139,17 @@ def test_invalid_rows_are_reported_by_row_number_and_valid_rows_import(server):
 
     assert set(harvested(source["id"])) == {"TN-01", "TN-02"}
     errors = result["object_errors"]
-    assert any(e.startswith("row 4: Tên / title: missing") for e in errors)
-    assert any(e.startswith("row 5: sector: unknown value") for e in errors)
-    assert any(e.startswith("row 6: Loại bản ghi / type") for e in errors)
-    assert any(e.startswith("row 7: duplicate identifier TN-01") for e in errors)
+    # QĐ 43 Art. 21.3: the agency's officials read why a row was refused, in Vietnamese first
+    assert "dòng 4: Tên: còn thiếu / row 4: Tên (title): missing" in errors
+    assert (
+        "dòng 5: sector: giá trị không hợp lệ 'Không có' / "
+        "row 5: sector: unknown value 'Không có'" in errors
+    )
+    assert (
+        "dòng 6: Loại bản ghi: giá trị không hợp lệ 'Bảng' / "
+        "row 6: Loại bản ghi: unknown value 'Bảng'" in errors
+    )
+    assert "dòng 7: mã định danh TN-01 bị trùng / row 7: duplicate identifier TN-01" in errors
 
 
 @pytest.mark.parametrize(
