@@ -21,6 +21,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckanext.harvest.model import HarvestGatherError, HarvestJob, HarvestSource
 
+from ckanext.daknong.harvest.messages import N_
 from ckanext.daknong.harvest.model import HarvestRun, now
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def start(source: HarvestSource, quarter: str, report: ScheduleReport) -> None:
     except (tk.ValidationError, tk.ObjectNotFound, Exception) as error:  # a queue that is down
         model.Session.rollback()
         run.status, run.finished_at = "failed", now()
-        run.message = f"the job could not be started: {str(error)[:300]}"
+        run.message = str(N_("the job could not be started: {error}", error=str(error)[:300]))
         report.failed.append(source.id)
     else:
         run.job_id = job_id
@@ -163,19 +164,21 @@ def _unstarted_job(source_id: str) -> HarvestJob | None:
 
 def update_runs(report: ScheduleReport) -> None:
     """Close runs whose job ended; abort jobs running longer than the stuck limit."""
-    stuck_after = dt.timedelta(hours=tk.config.get("ckanext.daknong.harvest.stuck_hours"))
+    hours = tk.config.get("ckanext.daknong.harvest.stuck_hours")
+    stuck_after = dt.timedelta(hours=hours)
     stuck_jobs = []
     for run in model.Session.query(HarvestRun).filter_by(status="running").all():
         job = model.Session.get(HarvestJob, run.job_id) if run.job_id else None
         if job is None:
-            _close(run, "failed", "the harvest job disappeared", report)
+            _close(run, "failed", str(N_("the harvest job disappeared")), report)
         elif job.status == "Finished":
             errors = model.Session.query(HarvestGatherError).filter_by(harvest_job_id=job.id)
             messages = [e.message for e in errors]
             outcome = "failed" if messages else "succeeded"
             _close(run, outcome, "; ".join(messages)[:1000] or None, report, job.finished)
         elif now() - _aware(run.started_at) > stuck_after:
-            _close(run, "failed", f"stuck: still {job.status} after {stuck_after}", report)
+            stuck = N_("stuck: still {status} after {hours} h", status=job.status, hours=hours)
+            _close(run, "failed", str(stuck), report)
             report.stuck.append(run.source_id)
             stuck_jobs.append(job)
         elif _requeue_lost_messages(job):

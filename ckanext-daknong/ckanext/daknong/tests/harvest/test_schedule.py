@@ -153,7 +153,9 @@ def test_stuck_jobs_are_aborted(server, agency, ckan_config, monkeypatch):
     model.Session.expire_all()
     assert HarvestJob.get(job_id).status in ("Finished", "Aborted")
     assert _runs(source["id"])[0].status == "failed"
-    assert _runs(source["id"])[0].message.startswith("stuck")
+    message = _runs(source["id"])[0].message
+    assert message.startswith("bị treo: vẫn ") and " / stuck: still " in message
+    assert message.endswith(" after 0 h")
 
 
 def test_a_redis_restart_before_gather_requeues_the_job(server, agency):
