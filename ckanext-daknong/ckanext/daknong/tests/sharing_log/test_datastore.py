@@ -6,7 +6,9 @@ The portal does not enable the DataStore; a province that does gets its queries 
 
 from __future__ import annotations
 
+import configparser
 import hashlib
+from pathlib import Path
 
 import pytest
 from ckan.tests import factories
@@ -14,13 +16,16 @@ from ckan.tests.helpers import call_action
 
 from ckanext.daknong.tests.sharing_log.test_capture import _only
 
-PLUGINS = (
-    "activity daknong daknong_sharing_log scheming_datasets scheming_organizations harvest "
-    "ckan_harvester dcat dcat_rdf_harvester datastore"
-)
+
+def _plugins_with_datastore() -> str:
+    """The suite's plugins (test.ini) plus the DataStore."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(Path(__file__).resolve().parents[5] / "test.ini", encoding="utf-8")
+    return f"{parser['app:main']['ckan.plugins']} datastore"
+
 
 pytestmark = [
-    pytest.mark.ckan_config("ckan.plugins", PLUGINS),
+    pytest.mark.ckan_config("ckan.plugins", _plugins_with_datastore()),
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
 ]
 
