@@ -30,11 +30,16 @@ TEMPLATE = ROOT / "deployment" / "ckan.ini.in"
 
 DB_NAME = os.environ.get("DAKNONG_BENCH_DB", "ckan_bench")
 REDIS_DB = os.environ.get("DAKNONG_BENCH_REDIS_DB", "2")
-PORTAL_PLUGINS = os.environ.get(
-    "DAKNONG_PLUGINS",
-    "activity daknong scheming_datasets scheming_organizations harvest ckan_harvester "
-    "dcat dcat_rdf_harvester",
-)
+
+
+def _suite_plugins() -> str:
+    """The portal's plugin list as the tests and ``make up`` load it (test.ini): all of them."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ROOT / "test.ini", encoding="utf-8")
+    return " ".join(parser["app:main"]["ckan.plugins"].split())
+
+
+PORTAL_PLUGINS = os.environ.get("DAKNONG_PLUGINS") or _suite_plugins()
 PLAIN_PLUGINS = "activity"
 VARIANTS = ("plain", "portal")
 
@@ -117,8 +122,13 @@ def prepare_database(config: Path) -> None:
     """CKAN's tables plus the migrations of the portal's plugins (a superset of plain's)."""
     ckan(config, "db", "init")
     ckan(config, "db", "upgrade", "-p", "harvest")
-    if (ROOT / "ckanext-daknong/ckanext/daknong/migration").is_dir():
-        ckan(config, "db", "upgrade", "-p", "daknong")
+    plugins = set(PORTAL_PLUGINS.split())
+    for migrated in ("daknong", "daknong_harvest", "daknong_sharing_log"):
+        if migrated in plugins:
+            ckan(config, "db", "upgrade", "-p", migrated)
+    if "daknong_sharing_log" in plugins:
+        # as in production and `make test`: the application role may only read and append
+        ckan(config, "daknong", "sharing-log", "harden", "--admin-url", admin_url())
     ckan(config, "search-index", "clear")
 
 
