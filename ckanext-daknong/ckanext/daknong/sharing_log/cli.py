@@ -16,6 +16,16 @@ def sharing_log() -> None:
     """The data sharing log (NĐ 47 Art. 45): verify, prune, sign, harden."""
 
 
+def _warn_if_derived_key() -> None:
+    if entries.using_derived_key():
+        click.echo(
+            "CẢNH BÁO: khoá ký nhật ký được suy ra từ SECRET_KEY; hãy đặt "
+            "ckanext.daknong.sharing_log.signing_key riêng / WARNING: "
+            + entries.DERIVED_KEY_WARNING,
+            err=True,
+        )
+
+
 @sharing_log.command("verify")
 @click.option(
     "--archive",
@@ -25,6 +35,7 @@ def sharing_log() -> None:
 )
 def verify(archive: Path | None) -> None:
     """Answer OK, or name the first broken entry (edited, deleted, inserted, reordered)."""
+    _warn_if_derived_key()
     if archive is not None:
         report = integrity.verify_archive(archive)
     else:
@@ -60,6 +71,7 @@ def prune(archive_dir: Path) -> None:
 @sharing_log.command("checkpoint")
 def checkpoint() -> None:
     """Sign the chain's head now (run hourly by the scheduler)."""
+    _warn_if_derived_key()
     row = entries.sign_head()
     if row is None:
         click.echo("Nhật ký trống / the log is empty")
