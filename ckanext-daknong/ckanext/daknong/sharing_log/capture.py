@@ -312,8 +312,25 @@ def _resource_rows(resource_ids: Iterable[str]) -> list[Mapping[str, Any]]:
 def _datastore_read(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
     """datastore_search and datastore_info name their resource; datastore_search_sql's tables
     are marked by its chained auth function, the one place that sees them."""
-    resource_id = data_dict.get("resource_id") or data_dict.get("id")
-    return Carried(resources=_resource_rows([resource_id]), channel=entries.DATASTORE)
+    named = [data_dict.get("id"), data_dict.get("resource_id")]
+    if isinstance(result, Mapping):
+        named.insert(0, result.get("resource_id"))
+    resources = _resource_rows(dict.fromkeys(n for n in named if isinstance(n, str)))[:1]
+    if not resources:  # the table was named by an alias
+        resources = _resource_rows(_alias_targets(n for n in named if isinstance(n, str)))[:1]
+    return Carried(resources=resources, channel=entries.DATASTORE)
+
+
+def _alias_targets(names: Iterable[str]) -> list[str]:
+    from ckanext.datastore.backend import DatastoreBackend
+
+    backend = DatastoreBackend.get_active_backend()
+    found = []
+    for name in names:
+        exists, real_id = backend.resource_id_from_alias(name)
+        if exists and real_id:
+            found.append(real_id)
+    return found
 
 
 def _harvest_object_show(

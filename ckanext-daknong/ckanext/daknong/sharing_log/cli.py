@@ -55,16 +55,29 @@ def verify(archive: Path | None) -> None:
     help="Where the compressed JSON Lines archive of the pruned entries is written.",
 )
 def prune(archive_dir: Path) -> None:
-    """Archive entries past their retention period, then remove them from the database."""
-    result = retention.prune(
-        archive_dir, progress=lambda done, total: click.echo(f"… {done}/{total}", err=True)
-    )
+    """Archive entries past their retention period, then remove them from the database.
+
+    Nothing is removed unless the archive exists, is not empty and verifies (its entries and
+    its signed seal), checked right before the removal.
+    """
+    _warn_if_derived_key()
+    try:
+        result = retention.prune(
+            archive_dir, progress=lambda done, total: click.echo(f"… {done}/{total}", err=True)
+        )
+    except retention.ArchiveNotVerified as refusal:
+        click.echo(
+            "KHÔNG XOÁ bản ghi nào: tệp lưu trữ không có, rỗng hoặc không xác minh được / "
+            f"NOTHING REMOVED: {refusal}",
+            err=True,
+        )
+        sys.exit(1)
     if not result.pruned:
         click.echo("Không có bản ghi hết hạn lưu / no entries past their retention period")
         return
     click.echo(
-        f"Đã lưu trữ và xoá {result.pruned} bản ghi / archived and removed {result.pruned} "
-        f"entries: {result.archive}"
+        f"Đã lưu trữ, xác minh tệp lưu trữ rồi mới xoá {result.pruned} bản ghi / archived and "
+        f"removed {result.pruned} entries, after verifying the archive: {result.archive}"
     )
 
 

@@ -37,6 +37,7 @@ class Report:
     unsigned_tail: int = 0
     broken_id: int | None = None
     problem: str = ""
+    entry_ids: list[int] = dataclasses.field(default_factory=list)  # an archive's, in order
 
     def summary(self) -> str:
         if self.ok:
@@ -219,6 +220,7 @@ def verify_archive(path: Path, keys: list[bytes] | None = None) -> Report:
                 if previous and row["id"] <= previous["id"]:
                     return _fail(report, row["id"], "is out of order (reordered)")
                 hashes.append(row["hash"])
+                report.entry_ids.append(row["id"])
                 previous = row
                 report.checked += 1
             else:
