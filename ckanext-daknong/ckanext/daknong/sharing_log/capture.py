@@ -1,8 +1,9 @@
 """Recording reads as they happen (NĐ 47 Art. 45.1), on every path that serves data.
 
-The chained ``package_show``, ``resource_show``, ``package_search`` and DataStore actions and
-the chained ``package_show``/``resource_show`` auth functions mark, in the current request,
-which shared or restricted datasets were read or refused. After the view has built its response
+Every action that returns dataset content (``content_actions``) is chained with one wrapper
+that asks ``carried_by`` which datasets its result carries; that and the chained
+``package_show``/``resource_show`` auth functions mark, in the current request, which shared
+or restricted datasets were read or refused. After the view has built its response
 and before a byte of it leaves the server, ``after_request`` writes one entry per dataset read,
 one per search and one per refusal, with the SHA-256 of what is served. If they cannot be
 written the response is replaced by a 503: nothing is served unlogged (fail closed).
