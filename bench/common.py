@@ -75,6 +75,8 @@ def write_configs(
     """
     env = {
         "DAKNONG_SECRET_KEY": secrets.token_urlsafe(32),
+        "DAKNONG_SHARING_LOG_SIGNING_KEY": secrets.token_urlsafe(32),
+        "DAKNONG_SHARING_LOG_PREVIOUS_KEYS": "",
         "DAKNONG_WEB_PORT": os.environ.get("DAKNONG_WEB_PORT", "5000"),
         "DAKNONG_DB_USER": os.environ.get("DAKNONG_DB_USER", "ckan_default"),
         "DAKNONG_DB_PASSWORD": os.environ.get("DAKNONG_DB_PASSWORD", "pass"),

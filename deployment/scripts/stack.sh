@@ -263,6 +263,18 @@ solr_start() {
 render_config() {
   local target=$LOCAL/ckan.ini secret_file=$LOCAL/secret-key
   [[ -s $secret_file ]] || { umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$secret_file"; }
+  # NĐ 47 Art. 45: the sharing log's checkpoints get a key of their own, not one derived from
+  # SECRET_KEY. A stack that already ran signed with the derived key: its older checkpoints stay
+  # verifiable through the explicit retired-key entry derived:SECRET_KEY (docs/sharing-log.md).
+  local log_key_file=$LOCAL/sharing-log-key previous_file=$LOCAL/sharing-log-previous-keys
+  if [[ ! -s $log_key_file ]]; then
+    if [[ -s $target ]] && ! grep -q '^ckanext.daknong.sharing_log.signing_key = .' "$target"; then
+      (umask 077; echo 'derived:SECRET_KEY' >"$previous_file")
+    fi
+    (umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$log_key_file")
+  fi
+  DAKNONG_SHARING_LOG_SIGNING_KEY=$(cat "$log_key_file") \
+  DAKNONG_SHARING_LOG_PREVIOUS_KEYS=$(cat "$previous_file" 2>/dev/null || true) \
   DAKNONG_SECRET_KEY=$(cat "$secret_file") "$VENV/bin/python" - "$ROOT/deployment/ckan.ini.in" "$target" <<'PY'
 import os, string, sys
 source, target = sys.argv[1:]

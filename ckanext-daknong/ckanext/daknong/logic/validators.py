@@ -24,6 +24,7 @@ from ckanext.scheming.helpers import scheming_field_choices, scheming_language_t
 from ckanext.scheming.validation import scheming_validator
 
 from ckanext.daknong import access, agencies, legal, licenses
+from ckanext.daknong.sharing_log import entries as sharing_log_entries
 
 __all__ = [
     "daknong_agency_code",
@@ -33,6 +34,7 @@ __all__ = [
     "daknong_default_from_agency",
     "daknong_derive_private",
     "daknong_email",
+    "daknong_log_retention_floor",
     "daknong_multiple_choice",
     "daknong_no_parent_loop",
     "daknong_no_state_secret",
@@ -205,6 +207,29 @@ def daknong_no_state_secret(value: Any, context: Context) -> Any:
                 "Data containing state secrets cannot be registered on this portal: state "
                 "secrets are outside the shared database (%(reference)s).",
                 reference=legal.reference("state_secret", _lang()),
+            )
+        )
+    return value
+
+
+def daknong_log_retention_floor(value: Any, context: Context) -> Any:
+    """A database may lengthen how long its sharing log is kept, never go below the province's
+    floor (NĐ 47 Art. 45). The providing agency edits its database entry, and the log is the
+    evidence about its own sharing: it must not be able to shorten that evidence's life.
+    """
+    if _is_empty(value):
+        return value
+    floor = sharing_log_entries.retention_floor_months()
+    try:
+        months = int(str(value))
+    except ValueError:
+        return value  # is_positive_integer, before this one, says what is wrong
+    if months < floor:
+        raise tk.Invalid(
+            tk._(
+                "The sharing log is kept at least %(floor)s months, the provincial minimum: a "
+                "database may set a longer period, not a shorter one.",
+                floor=floor,
             )
         )
     return value

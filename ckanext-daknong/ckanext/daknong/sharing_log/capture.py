@@ -1,8 +1,9 @@
 """Recording reads as they happen (NĐ 47 Art. 45.1), on every path that serves data.
 
-The chained ``package_show``, ``resource_show``, ``package_search`` and DataStore actions and
-the chained ``package_show``/``resource_show`` auth functions mark, in the current request,
-which shared or restricted datasets were read or refused. After the view has built its response
+Every action that returns dataset content (``content_actions``) is chained with one wrapper
+that asks ``carried_by`` which datasets its result carries; that and the chained
+``package_show``/``resource_show`` auth functions mark, in the current request, which shared
+or restricted datasets were read or refused. After the view has built its response
 and before a byte of it leaves the server, ``after_request`` writes one entry per dataset read,
 one per search and one per refusal, with the SHA-256 of what is served. If they cannot be
 written the response is replaced by a 503: nothing is served unlogged (fail closed).
@@ -18,9 +19,10 @@ import hashlib
 import logging
 import re
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan import model as ckan_model
 from flask import Response, g, has_request_context, jsonify, request
@@ -206,6 +208,314 @@ def use_channel(channel: str) -> None:
     state = _state()
     if state is not None:
         state.channel = channel
+
+
+# --- which actions return dataset content, and which datasets a result carries -------------------
+
+
+@dataclasses.dataclass
+class Carried:
+    """The shared or restricted datasets one action result may carry.
+
+    ``datasets`` are full dataset dicts (their access level is in them), ``dataset_ids`` and
+    ``resources`` are looked up. A ``listing`` (a search, an autocomplete, a list) is one
+    ``search`` entry naming every dataset it carries; otherwise each dataset is one ``read``.
+    """
+
+    datasets: list[Mapping[str, Any]] = dataclasses.field(default_factory=list)
+    dataset_ids: list[str] = dataclasses.field(default_factory=list)
+    resources: list[Mapping[str, Any]] = dataclasses.field(default_factory=list)
+    listing: bool = False
+    channel: str | None = None
+
+
+Extractor = Callable[[dict[str, Any], dict[str, Any], Any], Carried]
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return (
+        [item for item in value or [] if isinstance(item, Mapping)]
+        if isinstance(value, list)
+        else []
+    )
+
+
+def _ids_of(value: Any) -> list[str]:
+    return [item["id"] for item in _dicts(value) if item.get("id")]
+
+
+def _package_show(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    return Carried(datasets=[result] if isinstance(result, Mapping) else [])
+
+
+def _resource_show(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    return Carried(resources=[result] if isinstance(result, Mapping) else [])
+
+
+def _package_search(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    results = result.get("results") if isinstance(result, Mapping) else None
+    return Carried(dataset_ids=_ids_of(results), listing=True)
+
+
+def _dataset_list(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    """A list of dataset dicts served as a list (current_package_list_with_resources)."""
+    return Carried(dataset_ids=_ids_of(result), listing=True)
+
+
+def _dataset_reads(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    """A list of whole dataset dicts, each a read (dataset_followee_list)."""
+    return Carried(dataset_ids=_ids_of(result))
+
+
+def _followee_list(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    """Followed objects of every type: the datasets' ``dict`` is their package_show content."""
+    followed = [item.get("dict") for item in _dicts(result) if item.get("type") == "dataset"]
+    return Carried(dataset_ids=_ids_of(followed))
+
+
+def _package_autocomplete(
+    context: dict[str, Any], data_dict: dict[str, Any], result: Any
+) -> Carried:
+    """Names and titles matching a query: a search, its datasets known by name."""
+    names = [item["name"] for item in _dicts(result) if item.get("name")]
+    if not names:
+        return Carried(listing=True)
+    rows = ckan_model.Session.query(ckan_model.Package.name, ckan_model.Package.id).filter(
+        ckan_model.Package.name.in_(names)
+    )
+    ids = dict(rows.all())
+    return Carried(dataset_ids=[ids[name] for name in names if name in ids], listing=True)
+
+
+def _activities(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    """Activities carry the content of the datasets they are about."""
+    return Carried(dataset_ids=[a["object_id"] for a in _dicts(result) if a.get("object_id")])
+
+
+def _activity_item(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    activity = context.get("activity")  # set by activity_show and activity_data_show
+    ids = [activity.object_id] if activity is not None else []
+    if isinstance(result, Mapping):  # activity_show's own dict, activity_diff's pair
+        ids.append(result.get("object_id"))
+        ids.extend(a.get("object_id") for a in _dicts(result.get("activities")))
+    return Carried(dataset_ids=[i for i in ids if i])
+
+
+def _resource_rows(resource_ids: Iterable[str]) -> list[Mapping[str, Any]]:
+    found = []
+    for resource_id in resource_ids:
+        resource = ckan_model.Resource.get(resource_id) if resource_id else None
+        if resource is not None:
+            found.append({**resource.as_dict(), "package_id": resource.package_id})
+    return found
+
+
+def _datastore_read(context: dict[str, Any], data_dict: dict[str, Any], result: Any) -> Carried:
+    """datastore_search and datastore_info name their resource; datastore_search_sql's tables
+    are marked by its chained auth function, the one place that sees them."""
+    named = [data_dict.get("id"), data_dict.get("resource_id")]
+    if isinstance(result, Mapping):
+        named.insert(0, result.get("resource_id"))
+    resources = _resource_rows(dict.fromkeys(n for n in named if isinstance(n, str)))[:1]
+    if not resources:  # the table was named by an alias
+        resources = _resource_rows(_alias_targets(n for n in named if isinstance(n, str)))[:1]
+    return Carried(resources=resources, channel=entries.DATASTORE)
+
+
+def _alias_targets(names: Iterable[str]) -> list[str]:
+    from ckanext.datastore.backend import DatastoreBackend
+
+    backend = DatastoreBackend.get_active_backend()
+    found = []
+    for name in names:
+        exists, real_id = backend.resource_id_from_alias(name)
+        if exists and real_id:
+            found.append(real_id)
+    return found
+
+
+def _harvest_object_show(
+    context: dict[str, Any], data_dict: dict[str, Any], result: Any
+) -> Carried:
+    """The harvested record of a dataset is that dataset's content."""
+    if not isinstance(result, Mapping):
+        return Carried()
+    return Carried(dataset_ids=[result.get("package_id") or result.get("package") or ""])
+
+
+def _harvest_object_list(
+    context: dict[str, Any], data_dict: dict[str, Any], result: Any
+) -> Carried:
+    """Harvest object ids, each naming the record of a dataset: a list of those datasets."""
+    from ckanext.harvest.model import HarvestObject
+
+    object_ids = [i for i in result or [] if isinstance(i, str)]
+    if not object_ids:
+        return Carried(listing=True)
+    rows = (
+        ckan_model.Session.query(HarvestObject.package_id)
+        .filter(HarvestObject.id.in_(object_ids), HarvestObject.package_id.isnot(None))
+        .distinct()
+    )
+    return Carried(dataset_ids=[row.package_id for row in rows], listing=True)
+
+
+def _anything_dataset_like(
+    context: dict[str, Any], data_dict: dict[str, Any], result: Any
+) -> Carried:
+    """An action declared to return dataset content without its own extractor: take every
+    dict that looks like a dataset (``owner_org``) or names one (``package_id``), so that
+    nothing declared is served unlogged. Give the action its own extractor."""
+    ids: list[str] = []
+    stack = [result]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            if value.get("owner_org") and isinstance(value.get("id"), str):
+                ids.append(value["id"])
+            if isinstance(value.get("package_id"), str):
+                ids.append(value["package_id"])
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+    return Carried(dataset_ids=ids)
+
+
+def _loaded(plugin: str) -> Callable[[], bool]:
+    return lambda: p.plugin_loaded(plugin)
+
+
+def _sql_search_enabled() -> bool:
+    return p.plugin_loaded("datastore") and tk.asbool(
+        tk.config.get("ckan.datastore.sqlsearch.enabled")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ContentAction:
+    """How to find the datasets in one action's result, and when the action exists."""
+
+    extract: Extractor
+    available: Callable[[], bool] = lambda: True  # CKAN core actions always exist
+    side_effect_free: bool = True  # every action listed here is a read (GET in the API)
+
+
+_ACTIVITY = _loaded("activity")
+_HARVEST = _loaded("harvest")
+_DATASTORE = _loaded("datastore")
+
+EXTRACTORS: dict[str, ContentAction] = {
+    "package_show": ContentAction(_package_show),
+    "resource_show": ContentAction(_resource_show),
+    "package_search": ContentAction(_package_search),
+    "current_package_list_with_resources": ContentAction(_dataset_list),
+    "package_autocomplete": ContentAction(_package_autocomplete),
+    "dataset_followee_list": ContentAction(_dataset_reads),
+    "followee_list": ContentAction(_followee_list),
+    **{
+        name: ContentAction(_activities, _ACTIVITY)
+        for name in (
+            "package_activity_list",
+            "organization_activity_list",
+            "group_activity_list",
+            "user_activity_list",
+            "dashboard_activity_list",
+            "recently_changed_packages_activity_list",
+        )
+    },
+    **{
+        name: ContentAction(_activity_item, _ACTIVITY)
+        for name in ("activity_show", "activity_data_show", "activity_diff")
+    },
+    "harvest_object_show": ContentAction(_harvest_object_show, _HARVEST),
+    "harvest_object_list": ContentAction(_harvest_object_list, _HARVEST),
+    "datastore_search": ContentAction(_datastore_read, _DATASTORE),
+    "datastore_info": ContentAction(_datastore_read, _DATASTORE),
+    "datastore_search_sql": ContentAction(_datastore_read, _sql_search_enabled),
+}
+
+# The actions whose results carry dataset content: each read through them is logged and fails
+# closed. Actions that reach data only through one of these (group_package_show, user_show and
+# organization_show with datasets, tag_show, the DCAT actions, package_update's answer) are
+# logged by the inner call. At merge this set is replaced by the policy table: see
+# ``content_actions``.
+CONTENT_ACTIONS: frozenset[str] = frozenset(EXTRACTORS)
+
+
+def content_actions() -> frozenset[str]:
+    """The names of the actions whose results carry dataset content.
+
+    MERGE: replace the body by ``return policy.content_actions()`` (ckanext.daknong.policy,
+    the action policy table). Every name it returns is chained and logged; a name without an
+    entry in ``EXTRACTORS`` falls back to ``_anything_dataset_like`` and fails the test
+    ``test_every_content_action_has_its_own_extractor``.
+    """
+    return CONTENT_ACTIONS
+
+
+def _core_module(name: str) -> str | None:
+    """The module of CKAN core that defines this action, if core does."""
+    import importlib
+
+    for module in ("get", "create", "update", "delete", "patch"):
+        if callable(getattr(importlib.import_module(f"ckan.logic.action.{module}"), name, None)):
+            return module
+    return None
+
+
+def is_read(name: str) -> bool:
+    """Whether a content action is side-effect free (CKAN makes every core ``get`` one so)."""
+    known = EXTRACTORS.get(name)
+    return known.side_effect_free if known is not None else _core_module(name) == "get"
+
+
+def chainable_actions() -> list[str]:
+    """Content actions registered in this CKAN: the ones this plugin can chain."""
+    names = []
+    for name in sorted(content_actions()):
+        known = EXTRACTORS.get(name)
+        if known.available() if known is not None else _core_module(name) is not None:
+            names.append(name)
+    return names
+
+
+def carried_by(
+    action: str, context: dict[str, Any], data_dict: dict[str, Any], result: Any
+) -> Carried | None:
+    """Does this action return dataset content, and which datasets does this result carry?
+
+    None when the action serves no dataset content. The one question behind every capture.
+    """
+    if action not in content_actions():
+        return None
+    known = EXTRACTORS.get(action)
+    extract = known.extract if known is not None else _anything_dataset_like
+    return extract(context, data_dict, result)
+
+
+def record_result(
+    action: str, context: dict[str, Any], data_dict: dict[str, Any], result: Any
+) -> None:
+    """Mark, in the current request, the shared and restricted datasets this result carries.
+
+    Called by the chained content actions after the action has answered; ``after_request``
+    writes the entries, or replaces the response by a 503 if it cannot.
+    """
+    if _state() is None:  # outside an HTTP request nobody is served
+        return
+    carried = carried_by(action, context, data_dict, result)
+    if carried is None:
+        return
+    if carried.channel:
+        use_channel(carried.channel)
+    for dataset in carried.datasets:
+        mark_dataset(dataset)
+    for resource in carried.resources:
+        mark_resource(resource)
+    if carried.listing:
+        mark_search({"id": dataset_id} for dataset_id in carried.dataset_ids)
+    elif carried.dataset_ids:
+        mark_dataset_ids(carried.dataset_ids)
 
 
 # --- the request's context ----------------------------------------------------------------------

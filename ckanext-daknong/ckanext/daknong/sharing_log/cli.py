@@ -16,6 +16,16 @@ def sharing_log() -> None:
     """The data sharing log (NĐ 47 Art. 45): verify, prune, sign, harden."""
 
 
+def _warn_if_derived_key() -> None:
+    if entries.using_derived_key():
+        click.echo(
+            "CẢNH BÁO: khoá ký nhật ký được suy ra từ SECRET_KEY; hãy đặt "
+            "ckanext.daknong.sharing_log.signing_key riêng / WARNING: "
+            + entries.DERIVED_KEY_WARNING,
+            err=True,
+        )
+
+
 @sharing_log.command("verify")
 @click.option(
     "--archive",
@@ -25,6 +35,7 @@ def sharing_log() -> None:
 )
 def verify(archive: Path | None) -> None:
     """Answer OK, or name the first broken entry (edited, deleted, inserted, reordered)."""
+    _warn_if_derived_key()
     if archive is not None:
         report = integrity.verify_archive(archive)
     else:
@@ -44,22 +55,36 @@ def verify(archive: Path | None) -> None:
     help="Where the compressed JSON Lines archive of the pruned entries is written.",
 )
 def prune(archive_dir: Path) -> None:
-    """Archive entries past their retention period, then remove them from the database."""
-    result = retention.prune(
-        archive_dir, progress=lambda done, total: click.echo(f"… {done}/{total}", err=True)
-    )
+    """Archive entries past their retention period, then remove them from the database.
+
+    Nothing is removed unless the archive exists, is not empty and verifies (its entries and
+    its signed seal), checked right before the removal.
+    """
+    _warn_if_derived_key()
+    try:
+        result = retention.prune(
+            archive_dir, progress=lambda done, total: click.echo(f"… {done}/{total}", err=True)
+        )
+    except retention.ArchiveNotVerified as refusal:
+        click.echo(
+            "KHÔNG XOÁ bản ghi nào: tệp lưu trữ không có, rỗng hoặc không xác minh được / "
+            f"NOTHING REMOVED: {refusal}",
+            err=True,
+        )
+        sys.exit(1)
     if not result.pruned:
         click.echo("Không có bản ghi hết hạn lưu / no entries past their retention period")
         return
     click.echo(
-        f"Đã lưu trữ và xoá {result.pruned} bản ghi / archived and removed {result.pruned} "
-        f"entries: {result.archive}"
+        f"Đã lưu trữ, xác minh tệp lưu trữ rồi mới xoá {result.pruned} bản ghi / archived and "
+        f"removed {result.pruned} entries, after verifying the archive: {result.archive}"
     )
 
 
 @sharing_log.command("checkpoint")
 def checkpoint() -> None:
     """Sign the chain's head now (run hourly by the scheduler)."""
+    _warn_if_derived_key()
     row = entries.sign_head()
     if row is None:
         click.echo("Nhật ký trống / the log is empty")

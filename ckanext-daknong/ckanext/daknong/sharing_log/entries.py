@@ -87,7 +87,7 @@ class Draft:
 
     def row(self, entry_id: int, prev_hash: str, now: dt.datetime) -> dict[str, Any]:
         occurred_at = self.occurred_at or now
-        months = self.retention_months or default_retention_months()
+        months = effective_retention_months(self.retention_months)
         row = {
             "id": entry_id,
             "occurred_at": occurred_at,
@@ -171,23 +171,49 @@ def _key_bytes(value: str) -> bytes:
     return value.encode("utf-8")
 
 
+SIGNING_KEY = "ckanext.daknong.sharing_log.signing_key"
+PREVIOUS_SIGNING_KEYS = "ckanext.daknong.sharing_log.previous_signing_keys"
+# Listed among the retired keys, this stands for the key derived from SECRET_KEY: the only way
+# to keep accepting what that key signed once a separate key is configured.
+DERIVED_KEY_TOKEN = "derived:SECRET_KEY"
+
+
+def derived_key() -> bytes:
+    """The key derived from SECRET_KEY: what signs while no separate key is configured."""
+    secret = _key_bytes(tk.config.get("SECRET_KEY") or "")
+    return hmac.new(secret, b"daknong-sharing-log-checkpoint", hashlib.sha256).digest()
+
+
+def using_derived_key() -> bool:
+    """True while checkpoints are signed with the SECRET_KEY-derived key (warned about)."""
+    return not (tk.config.get(SIGNING_KEY) or "")
+
+
+DERIVED_KEY_WARNING = (
+    "the sharing log's checkpoints are signed with a key derived from SECRET_KEY: anyone who "
+    "learns SECRET_KEY (a web-tier secret) can forge them. Set "
+    "ckanext.daknong.sharing_log.signing_key to a separate secret (docs/sharing-log.md)."
+)
+
+
 def signing_keys() -> list[bytes]:
-    """The current key first, then keys that still verify older checkpoints.
+    """The current key first, then the retired keys that still verify older checkpoints.
 
     Without a configured key, one is derived from the site's SECRET_KEY (never stored in the
-    database either), so a portal is protected from its first entry; the derived key stays
-    accepted for verification after a key is configured, so that switching loses nothing.
+    database either), so a portal is protected from its first entry, with a warning. Once a
+    separate key is configured the derived key is no longer accepted, not even to verify:
+    otherwise whoever holds SECRET_KEY could still forge checkpoints. A portal whose older
+    checkpoints were signed with it lists ``derived:SECRET_KEY`` among the retired keys, a
+    choice its operator makes knowingly.
     """
-    secret = _key_bytes(tk.config.get("SECRET_KEY") or "")
-    derived = hmac.new(secret, b"daknong-sharing-log-checkpoint", hashlib.sha256).digest()
-    configured = tk.config.get("ckanext.daknong.sharing_log.signing_key") or ""
     previous = [
-        _key_bytes(k)
-        for k in tk.config.get("ckanext.daknong.sharing_log.previous_signing_keys") or []
+        derived_key() if value == DERIVED_KEY_TOKEN else _key_bytes(value)
+        for value in tk.config.get(PREVIOUS_SIGNING_KEYS) or []
     ]
+    configured = tk.config.get(SIGNING_KEY) or ""
     if not configured:
-        return [derived, *previous]
-    return [_key_bytes(configured), *previous, derived]
+        return [derived_key(), *previous]
+    return [_key_bytes(configured), *previous]
 
 
 def key_id(key: bytes) -> str:
@@ -200,6 +226,8 @@ def signature(key: bytes, entry_id: int, entry_hash_value: str) -> str:
 
 
 def checkpoint_row(entry_id: int, entry_hash_value: str, now: dt.datetime) -> dict[str, Any]:
+    if using_derived_key():
+        log.warning("sharing log: %s", DERIVED_KEY_WARNING)
     key = signing_keys()[0]
     return {
         "entry_id": entry_id,
@@ -213,8 +241,30 @@ def checkpoint_row(entry_id: int, entry_hash_value: str, now: dt.datetime) -> di
 # --- configuration ------------------------------------------------------------------------------
 
 
+RETENTION_FLOOR = "ckanext.daknong.sharing_log.retention_floor_months"
+# The floor where the sharing-log plugin (which declares the option) is not loaded: the
+# core plugin's validator of database entries still applies it.
+DEFAULT_RETENTION_FLOOR_MONTHS = 60
+
+
+def retention_floor_months() -> int:
+    """The provincial floor: no entry is kept fewer months, whatever its database says."""
+    value = tk.config.get(RETENTION_FLOOR)
+    return max(tk.asint(value), 1) if value not in (None, "") else DEFAULT_RETENTION_FLOOR_MONTHS
+
+
 def default_retention_months() -> int:
-    return tk.config.get("ckanext.daknong.sharing_log.retention_months")
+    """Months for entries whose database sets none: the provincial default, never below the
+    floor."""
+    return max(
+        tk.config.get("ckanext.daknong.sharing_log.retention_months") or 0,
+        retention_floor_months(),
+    )
+
+
+def effective_retention_months(months: int | None) -> int:
+    """A database's period, or the default, raised to the floor: max(floor, value)."""
+    return max(months or default_retention_months(), retention_floor_months())
 
 
 def checkpoint_interval() -> int:

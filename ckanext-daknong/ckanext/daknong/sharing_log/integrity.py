@@ -37,6 +37,7 @@ class Report:
     unsigned_tail: int = 0
     broken_id: int | None = None
     problem: str = ""
+    entry_ids: list[int] = dataclasses.field(default_factory=list)  # an archive's, in order
 
     def summary(self) -> str:
         if self.ok:
@@ -96,6 +97,20 @@ def _signature_ok(point: Mapping[str, Any], keys: list[bytes]) -> bool:
     return False
 
 
+def _derived_key_note(signed_key_id: Any, keys: list[bytes]) -> str:
+    """Say so when a signature is refused because it was made with the SECRET_KEY-derived key
+    after a separate key was set (a forgery by whoever holds SECRET_KEY, or an old checkpoint
+    the operator has not declared)."""
+    derived = entries.derived_key()
+    if signed_key_id != entries.key_id(derived) or derived in keys:
+        return ""
+    return (
+        "; it is signed with the key derived from SECRET_KEY, which is not accepted once a "
+        f"separate signing key is set (list {entries.DERIVED_KEY_TOKEN} among "
+        "previous_signing_keys only if it predates that key)"
+    )
+
+
 def verify_database(progress: Callable[[int], None] | None = None) -> Report:
     """Walk the whole chain: ``ckan daknong sharing-log verify``."""
     links = _links()
@@ -134,7 +149,8 @@ def walk(
         point = checkpoints.get(entry_id)
         if point is not None:
             if point["entry_hash"] != running or not _signature_ok(point, keys):
-                return _fail(report, entry_id, "does not match its signed checkpoint (rewritten)")
+                problem = "does not match its signed checkpoint (rewritten)"
+                return _fail(report, entry_id, problem + _derived_key_note(point["key_id"], keys))
             report.checkpoints += 1
             last_signed = entry_id
         expected_id += 1
@@ -204,6 +220,7 @@ def verify_archive(path: Path, keys: list[bytes] | None = None) -> Report:
                 if previous and row["id"] <= previous["id"]:
                     return _fail(report, row["id"], "is out of order (reordered)")
                 hashes.append(row["hash"])
+                report.entry_ids.append(row["id"])
                 previous = row
                 report.checked += 1
             else:
@@ -215,7 +232,8 @@ def verify_archive(path: Path, keys: list[bytes] | None = None) -> Report:
     if sealed.get("entries_digest") != _hashes_digest(hashes):
         return _fail(report, None, "the archive's seal does not cover its entries")
     if not _seal_signed(sealed, keys):
-        return _fail(report, None, "the archive's seal is not signed by a known key")
+        problem = "the archive's seal is not signed by a known key"
+        return _fail(report, None, problem + _derived_key_note(sealed.get("key_id"), keys))
     report.head_id = previous["id"] if previous else 0
     return report
 

@@ -5,13 +5,14 @@ Enable it beside ``daknong``: ``ckan.plugins = â€¦ daknong daknong_sharing_log â
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ckanext.daknong import grants
-from ckanext.daknong.sharing_log import cli, events
+from ckanext.daknong.sharing_log import cli, entries, events
 from ckanext.daknong.sharing_log.logic.action import get_actions
 from ckanext.daknong.sharing_log.logic.auth import get_auth_functions
 
@@ -25,7 +26,12 @@ from ckanext.daknong.sharing_log.logic.auth import get_auth_functions
 class DaknongSharingLogPlugin(p.SingletonPlugin):
     """Every read of shared and restricted data, recorded in a tamper-evident log."""
 
+    p.implements(p.IConfigurable)
     p.implements(p.ISignal)
+
+    def configure(self, config: Any) -> None:
+        if entries.using_derived_key():
+            logging.getLogger(__name__).warning("sharing log: %s", entries.DERIVED_KEY_WARNING)
 
     def get_signal_subscriptions(self) -> dict[Any, Any]:
         return {grants.access_request_event: [events.record_request_event]}

@@ -2,7 +2,8 @@
 
 NĐ 47 Art. 45 leaves the period to each database's data-use regulation (the ``database``
 entry's ``log_retention_months``); there is no national number, so the province sets a default
-in configuration (``ckanext.daknong.sharing_log.retention_months``, see docs/sharing-log.md).
+in configuration (``ckanext.daknong.sharing_log.retention_months``, see docs/sharing-log.md)
+and a floor no database may go below (``retention_floor_months``).
 An entry's end date is fixed when it is written, so later edits of a regulation never shorten
 the life of evidence already recorded.
 """
@@ -57,13 +58,20 @@ _RETENTION_SQL = text(
 
 
 def retention_by_dataset(dataset_ids: Iterable[str]) -> dict[str, int]:
-    """Months set by each dataset's database regulation, where one sets them (one query)."""
+    """Months set by each dataset's database regulation, where one sets them (one query),
+    never below the provincial floor: max(floor, database value).
+
+    The database entry belongs to the providing agency, whose own conduct the log may have
+    to prove: it may lengthen the period, not shorten it below the floor (the validator
+    refuses such a value; an older value stored before the floor existed is raised here).
+    """
     ids = sorted(set(dataset_ids))
     if not ids:
         return {}
+    floor = entries.retention_floor_months()
     rows = ckan_model.Session.execute(_RETENTION_SQL, {"field": RETENTION_FIELD, "ids": ids})
     found = {row.id: _months(row.months) for row in rows}
-    return {dataset_id: months for dataset_id, months in found.items() if months}
+    return {dataset_id: max(months, floor) for dataset_id, months in found.items() if months}
 
 
 def retention_months(dataset_ids: Iterable[str]) -> int | None:
@@ -121,6 +129,10 @@ def write_archive(rows: Iterable[dict], path: Path) -> list[int]:
     return ids
 
 
+class ArchiveNotVerified(RuntimeError):
+    """Entries are only removed once their archive exists, is not empty and verifies."""
+
+
 def prune(archive_dir: Path, progress: Callable[[int, int], None] | None = None) -> PruneResult:
     """Archive every expired entry, check the archive, then remove the entries.
 
@@ -134,13 +146,52 @@ def prune(archive_dir: Path, progress: Callable[[int, int], None] | None = None)
     if not ids:
         path.unlink()
         return PruneResult(0, None)
-    report = integrity.verify_archive(path)
+    return remove_archived(path, ids, progress)
+
+
+def check_archive(path: Path, ids: list[int]) -> str:
+    """Refuse (ArchiveNotVerified) unless the archive exists, is not empty, verifies (every
+    entry against its hash and the whole against its signed seal) and holds exactly these
+    entries. Returns the archive's SHA-256, which the tombstones record."""
+    if not path.is_file():
+        raise ArchiveNotVerified(f"the archive {path} does not exist")
+    if path.stat().st_size == 0:
+        raise ArchiveNotVerified(f"the archive {path} is empty")
+    try:
+        report = integrity.verify_archive(path)
+    except (OSError, EOFError, ValueError) as error:  # truncated gzip, broken JSON
+        raise ArchiveNotVerified(f"the archive {path} cannot be read: {error}") from error
     if not report.ok:
-        raise RuntimeError(f"the archive {path} does not verify: {report.summary()}")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        raise ArchiveNotVerified(f"the archive {path} does not verify: {report.summary()}")
+    if report.entry_ids != ids:
+        raise ArchiveNotVerified(f"the archive {path} does not hold the entries to remove")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _unchanged(path: Path, seen: os.stat_result) -> None:
+    try:
+        now = path.stat()
+    except OSError as error:
+        raise ArchiveNotVerified(f"the archive {path} disappeared while pruning") from error
+    if (now.st_size, now.st_mtime_ns, now.st_ino) != (seen.st_size, seen.st_mtime_ns, seen.st_ino):
+        raise ArchiveNotVerified(f"the archive {path} changed while pruning")
+
+
+def remove_archived(
+    path: Path, ids: list[int], progress: Callable[[int, int], None] | None = None
+) -> PruneResult:
+    """Remove archived entries, right after checking their archive (``check_archive``).
+
+    The check runs immediately before the first deletion, and before every later batch the
+    archive must still be the file that was checked: nothing is removed without evidence of
+    it kept elsewhere.
+    """
+    digest = check_archive(path, ids)
+    checked = path.stat()
     pruned = 0
     for start in range(0, len(ids), PRUNE_BATCH):
         batch = ids[start : start + PRUNE_BATCH]
+        _unchanged(path, checked)
         with ckan_model.meta.engine.begin() as connection:
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": entries.APPEND_LOCK_KEY}

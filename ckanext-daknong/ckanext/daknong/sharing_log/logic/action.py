@@ -4,30 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
-import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ckanext.daknong import access
-from ckanext.daknong.sharing_log import capture, entries, listing
+from ckanext.daknong.sharing_log import capture, listing
 
 
 def get_actions() -> dict[str, Any]:
-    """The actions, with the DataStore ones chained only where the DataStore is enabled."""
+    """The log's own actions, and every content action of this CKAN chained to log its reads."""
     actions: dict[str, Any] = {
         "daknong_sharing_log_list": daknong_sharing_log_list,
         "daknong_open_read_count_list": daknong_open_read_count_list,
-        "package_show": package_show,
-        "resource_show": resource_show,
-        "package_search": package_search,
     }
-    if p.plugin_loaded("activity"):
-        actions.update(dict.fromkeys(ACTIVITY_LISTS, activity_list))
-        actions.update(dict.fromkeys(ACTIVITY_ITEMS, activity_item))
-    if p.plugin_loaded("datastore"):
-        actions["datastore_search"] = datastore_read
-        if tk.asbool(tk.config.get("ckan.datastore.sqlsearch.enabled")):
-            actions["datastore_search_sql"] = datastore_read
+    actions.update(
+        {name: logged_read(name, capture.is_read(name)) for name in capture.chainable_actions()}
+    )
     return actions
+
+
+def logged_read(name: str, side_effect_free: bool) -> Any:
+    """A chained action that marks the datasets its result carries, for the sharing log.
+
+    One wrapper for every action that returns dataset content (``capture.content_actions``):
+    what a result carries is decided in ``capture.carried_by``. The wrapper is side-effect
+    free (callable by GET in the API) only when the action it wraps is: a chained action's
+    attributes replace the original's, and a write must stay POST-only.
+    """
+
+    def read(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+        result = next_action(context, data_dict)
+        capture.record_result(name, context, data_dict, result)
+        return result
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = f"{name}, with its reads of shared and restricted data logged."
+    chained = tk.chained_action(read)
+    return tk.side_effect_free(chained) if side_effect_free else chained
 
 
 @tk.side_effect_free
@@ -60,73 +72,3 @@ def daknong_open_read_count_list(
     """
     tk.check_access("daknong_open_read_count_list", context, data_dict)
     return listing.open_read_counts(access.user_object(context), data_dict)
-
-
-@tk.side_effect_free
-@tk.chained_action
-def package_show(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
-    result = next_action(context, data_dict)
-    capture.mark_dataset(result)
-    return result
-
-
-@tk.side_effect_free
-@tk.chained_action
-def resource_show(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
-    result = next_action(context, data_dict)
-    capture.mark_resource(result)
-    return result
-
-
-@tk.side_effect_free
-@tk.chained_action
-def package_search(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
-    result = next_action(context, data_dict)
-    capture.mark_search(result.get("results") or [])
-    return result
-
-
-# Activities carry the content of the datasets they are about: reading one is a read.
-ACTIVITY_LISTS = (
-    "package_activity_list",
-    "organization_activity_list",
-    "group_activity_list",
-    "user_activity_list",
-    "dashboard_activity_list",
-    "recently_changed_packages_activity_list",
-)
-ACTIVITY_ITEMS = ("activity_show", "activity_data_show", "activity_diff")
-
-
-@tk.side_effect_free
-@tk.chained_action
-def activity_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
-    result = next_action(context, data_dict)
-    capture.mark_dataset_ids(a.get("object_id") for a in result or [] if isinstance(a, dict))
-    return result
-
-
-@tk.side_effect_free
-@tk.chained_action
-def activity_item(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
-    result = next_action(context, data_dict)
-    activity = context.get("activity")  # set by activity_show and activity_data_show
-    ids = [activity.object_id] if activity is not None else []
-    if isinstance(result, dict):  # activity_show's own dict, activity_diff's pair
-        ids.append(result.get("object_id"))
-        ids.extend(a.get("object_id") for a in result.get("activities") or [])
-    capture.mark_dataset_ids(ids)
-    return result
-
-
-@tk.side_effect_free
-@tk.chained_action
-def datastore_read(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
-    result = next_action(context, data_dict)
-    capture.use_channel(entries.DATASTORE)
-    # datastore_search names its resource; datastore_search_sql's tables are marked by its
-    # chained auth function, the one place that sees them
-    if data_dict.get("resource_id"):
-        resource = tk.get_action("resource_show")(dict(context), {"id": data_dict["resource_id"]})
-        capture.mark_resource(resource)
-    return result

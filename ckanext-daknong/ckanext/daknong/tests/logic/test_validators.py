@@ -342,9 +342,28 @@ class TestDatabaseEntry:
         assert service["documentation_url"] == ["Please provide a valid URL"]
 
     def test_log_retention_in_months_is_stored_as_a_number_nd47_art45(self, agency):
-        database = Database(owner_org=agency["id"], log_retention_months="24")
+        database = Database(owner_org=agency["id"], log_retention_months="72")
 
-        assert int(database["log_retention_months"]) == 24
+        assert int(database["log_retention_months"]) == 72
+
+    @pytest.mark.parametrize("months", ["24", "59"])
+    def test_log_retention_below_the_provincial_floor_is_refused_nd47_art45(self, agency, months):
+        """Low finding of issue 10: the providing agency set its own log's retention, with no
+        floor. It may lengthen it (NĐ 47 Art. 45), never shorten it below 60 months."""
+        errors = _refused(Database, owner_org=agency["id"], log_retention_months=months)
+
+        assert errors["log_retention_months"] == [
+            "The sharing log is kept at least 60 months, the provincial minimum: a database "
+            "may set a longer period, not a shorter one."
+        ]
+
+    def test_log_retention_floor_follows_the_configuration(self, agency, ckan_config, monkeypatch):
+        monkeypatch.setitem(ckan_config, "ckanext.daknong.sharing_log.retention_floor_months", 84)
+
+        errors = _refused(Database, owner_org=agency["id"], log_retention_months="72")
+
+        assert "84 months" in errors["log_retention_months"][0]
+        assert Database(owner_org=agency["id"], log_retention_months="84")
 
     @pytest.mark.parametrize("months", ["0", "-6", "two years"])
     def test_log_retention_that_is_not_a_positive_integer_is_refused(self, agency, months):

@@ -88,3 +88,36 @@ def test_datastore_sql_queries_are_logged_for_each_table_read(app, world, table,
     assert entry["channel"] == "datastore"
     assert entry["action"] == "datastore_search_sql"
     assert entry["resource_ids"] == [table["id"]]
+
+
+def test_datastore_info_is_a_read_of_the_resource(app, world, table, new_entries):
+    """M5 (NĐ 47 Art. 45.1): the table's columns and their descriptions are its content."""
+    response = app.get(
+        "/api/3/action/datastore_info",
+        query_string={"id": table["id"]},
+        headers=world.headers("consumer_member"),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    entry = _only(new_entries(), event="read")
+    assert (entry["action"], entry["channel"]) == ("datastore_info", "datastore")
+    assert entry["resource_ids"] == [table["id"]]
+    assert entry["dataset_ids"] == [world.datasets["shared"]["id"]]
+
+
+def test_a_query_through_an_alias_is_logged(app, world, table, new_entries):
+    """An alias names the same table: the read is the resource's all the same."""
+    call_action(
+        "datastore_create",
+        context={"user": factories.Sysadmin()["name"]},
+        resource_id=table["id"],
+        force=True,
+        aliases="bang_xa_dan_so",
+    )
+    response = app.get(
+        "/api/3/action/datastore_search",
+        query_string={"resource_id": "bang_xa_dan_so"},
+        headers=world.headers("consumer_member"),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    entry = _only(new_entries(), event="read")
+    assert entry["resource_ids"] == [table["id"]]

@@ -191,8 +191,15 @@ def test_checkpoints_are_signed_automatically_at_the_interval(ckan_config, monke
         ).first()
 
 
+def _only_new_checkpoints(tamper) -> None:
+    """Earlier tests signed with the suite's SECRET_KEY-derived key, which a configured key
+    no longer accepts: remove their checkpoints (``tamper`` restores them afterwards)."""
+    tamper.execute(f"DELETE FROM {CHECKPOINT}")
+
+
 def test_checkpoints_verify_with_a_retired_key_after_rotation(ckan_config, monkeypatch, tamper):
     """``tamper`` only restores the log afterwards: this checkpoint's key is the test's own."""
+    _only_new_checkpoints(tamper)
     monkeypatch.setitem(ckan_config, "ckanext.daknong.sharing_log.signing_key", "khoa-cu")
     append(2)
     entries.sign_head()
@@ -202,3 +209,79 @@ def test_checkpoints_verify_with_a_retired_key_after_rotation(ckan_config, monke
         ckan_config, "ckanext.daknong.sharing_log.previous_signing_keys", ["khoa-cu"]
     )
     assert integrity.verify_database().ok
+
+
+def _forge_with_the_derived_key(tamper, rows: list[dict]) -> None:
+    """An attacker who knows SECRET_KEY (a web-tier secret) but not the separate key rewrites
+    an entry, rebuilds every hash after it and re-signs the head with the derived key."""
+    previous = rows[0]["prev_hash"]
+    for row in rows:
+        rewritten = dict(row, prev_hash=previous)
+        if row is rows[0]:
+            rewritten["user_name"] = "nguoi-gia-mao"
+        rewritten["hash"] = entries.entry_hash(rewritten)
+        tamper.execute(
+            f"UPDATE {ENTRY} SET user_name = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            (rewritten["user_name"], rewritten["prev_hash"], rewritten["hash"], row["id"]),
+        )
+        previous = rewritten["hash"]
+    derived = entries.derived_key()
+    tamper.execute(
+        f"UPDATE {CHECKPOINT} SET entry_hash = %s, key_id = %s, signature = %s "
+        "WHERE entry_id = %s",
+        (
+            previous,
+            entries.key_id(derived),
+            entries.signature(derived, rows[-1]["id"], previous),
+            rows[-1]["id"],
+        ),
+    )
+
+
+def test_a_checkpoint_forged_with_the_derived_key_fails_once_a_separate_key_is_set(
+    ckan_config, monkeypatch, tamper, cli
+):
+    """Low finding of issue 10 (NĐ 47 Art. 45; QĐ 43 Art. 12.3): the checkpoint key could be
+    derived from SECRET_KEY and was still accepted after a separate key was set, so whoever
+    held SECRET_KEY could rewrite the log and re-sign it. Now only the configured key and the
+    retired keys listed verify."""
+    _only_new_checkpoints(tamper)
+    monkeypatch.setitem(ckan_config, entries.SIGNING_KEY, "khoa-rieng-cua-nhat-ky")
+    rows = append(3)
+    entries.sign_head()
+    assert integrity.verify_database().ok
+    _forge_with_the_derived_key(tamper, rows)
+
+    report = integrity.verify_database()
+    assert (report.ok, report.broken_id) == (False, rows[-1]["id"])
+    assert "derived from SECRET_KEY" in report.problem
+    result = run_verify(cli)
+    assert result.exit_code == 1
+    assert f"BROKEN at entry {rows[-1]['id']}" in result.output
+
+
+def test_the_derived_key_is_accepted_only_when_listed_among_retired_keys(
+    ckan_config, monkeypatch, tamper
+):
+    """The rule: with a separate key set, what the derived key signed verifies only if the
+    operator lists ``derived:SECRET_KEY`` in previous_signing_keys (checkpoints made before
+    the separate key existed)."""
+    _only_new_checkpoints(tamper)
+    append(2)
+    signed = entries.sign_head()  # the suite configures no key: the derived one signs
+    assert signed["key_id"] == entries.key_id(entries.derived_key())
+    monkeypatch.setitem(ckan_config, entries.SIGNING_KEY, "khoa-rieng-moi")
+    assert not integrity.verify_database().ok
+    monkeypatch.setitem(ckan_config, entries.PREVIOUS_SIGNING_KEYS, [entries.DERIVED_KEY_TOKEN])
+    assert integrity.verify_database().ok
+
+
+def test_the_cli_warns_while_the_derived_key_signs(cli, ckan_config, monkeypatch, tamper):
+    """QĐ 43 Art. 12.3: an operator is told that the log's key is only SECRET_KEY's shadow."""
+    append(1)
+    warned = cli.invoke(ckan.cli.cli.ckan, ["daknong", "sharing-log", "checkpoint"])
+    assert warned.exit_code == 0, warned.output
+    assert "WARNING" in warned.output and "derived from SECRET_KEY" in warned.output
+    monkeypatch.setitem(ckan_config, entries.SIGNING_KEY, "khoa-rieng")
+    quiet = cli.invoke(ckan.cli.cli.ckan, ["daknong", "sharing-log", "checkpoint"])
+    assert "WARNING" not in quiet.output

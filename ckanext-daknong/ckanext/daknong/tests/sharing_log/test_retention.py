@@ -58,7 +58,7 @@ class TestPeriod:
             name="csdl-dat-dai-nhat-ky",
             owner_org=agency["id"],
             database_type="shared",
-            log_retention_months=18,
+            log_retention_months=72,
         )
         dataset = _create(
             "package_create",
@@ -68,9 +68,9 @@ class TestPeriod:
             license_id="other-closed",
             database="csdl-dat-dai-nhat-ky",
         )
-        assert retention.retention_months([dataset["id"]]) == 18
-        row = entries.append([_draft(retention_months=18)])[0]
-        assert row["retain_until"] == row["occurred_at"] + relativedelta(months=18)
+        assert retention.retention_months([dataset["id"]]) == 72
+        row = entries.append([_draft(retention_months=72)])[0]
+        assert row["retain_until"] == row["occurred_at"] + relativedelta(months=72)
 
     def test_without_a_regulation_the_provincial_default_applies(self, ckan_config):
         agency = Agency()
@@ -91,12 +91,12 @@ class TestPeriod:
         _create(
             "package_create",
             type="database",
-            name="csdl-nhat-ky-36",
+            name="csdl-nhat-ky-84",
             owner_org=world.provider["id"],
             database_type="shared",
-            log_retention_months=36,
+            log_retention_months=84,
         )
-        _create("package_patch", id=world.datasets["shared"]["id"], database="csdl-nhat-ky-36")
+        _create("package_patch", id=world.datasets["shared"]["id"], database="csdl-nhat-ky-84")
         app.get(
             "/api/3/action/package_show",
             query_string={"id": world.datasets["shared"]["id"]},
@@ -104,14 +104,65 @@ class TestPeriod:
             status=200,
         )
         (entry,) = new_entries()
-        assert entry["retain_until"] == entry["occurred_at"] + relativedelta(months=36)
+        assert entry["retain_until"] == entry["occurred_at"] + relativedelta(months=84)
+
+
+class TestFloor:
+    """Low finding of issue 10: retention had no floor and was set by the providing agency,
+    whose own sharing the log is evidence about (NĐ 47 Art. 45). Now max(floor, database)."""
+
+    def test_a_value_stored_before_the_floor_is_raised_to_it(self, app, world, new_entries):
+        """A database entry saved with 12 months before the validator existed."""
+        database = _create(
+            "package_create",
+            type="database",
+            name="csdl-cu-12-thang",
+            owner_org=world.provider["id"],
+            database_type="shared",
+        )
+        entries.ckan_model.Session.add(
+            entries.ckan_model.PackageExtra(
+                package_id=database["id"], key="log_retention_months", value="12"
+            )
+        )
+        entries.ckan_model.Session.commit()
+        _create("package_patch", id=world.datasets["shared"]["id"], database="csdl-cu-12-thang")
+        assert retention.retention_months([world.datasets["shared"]["id"]]) == 60
+        app.get(
+            "/api/3/action/package_show",
+            query_string={"id": world.datasets["shared"]["id"]},
+            headers=world.headers("consumer_member"),
+            status=200,
+        )
+        (entry,) = new_entries()
+        assert entry["retain_until"] == entry["occurred_at"] + relativedelta(months=60)
+
+    def test_an_entry_asking_for_less_than_the_floor_gets_the_floor(self):
+        row = entries.append([_draft(retention_months=12)])[0]
+        assert row["retain_until"] == row["occurred_at"] + relativedelta(months=60)
+
+    def test_a_higher_floor_raises_the_default_too(self, ckan_config, monkeypatch):
+        monkeypatch.setitem(ckan_config, entries.RETENTION_FLOOR, 84)
+        row = entries.append([_draft()])[0]
+        assert row["retain_until"] == row["occurred_at"] + relativedelta(months=84)
+
+    def test_the_floor_message_is_bilingual(self):
+        """Users read it in Vietnamese first: the translation waits for `make i18n`."""
+        import yaml
+
+        from ckanext.daknong.logic import validators
+
+        pending = Path(validators.__file__).parents[1] / "i18n" / "vi-pending-slog.yaml"
+        translations = yaml.safe_load(pending.read_text(encoding="utf-8"))
+        (msgid,) = [m for m in translations if m.startswith("The sharing log is kept at least")]
+        assert "%(floor)s tháng" in translations[msgid]
 
 
 class TestPrune:
     def _expired_and_current(self) -> tuple[list[dict], list[dict]]:
-        long_ago = dt.datetime.now(dt.timezone.utc) - relativedelta(months=25)
+        long_ago = dt.datetime.now(dt.timezone.utc) - relativedelta(months=61)
         expired = entries.append(
-            [_draft(occurred_at=long_ago, retention_months=24, user_name=f"u{n}") for n in range(3)]
+            [_draft(occurred_at=long_ago, retention_months=60, user_name=f"u{n}") for n in range(3)]
         )
         current = entries.append([_draft(user_name="con-han")])
         return expired, current
@@ -177,3 +228,80 @@ class TestPrune:
         assert result.exit_code == 0, result.output
         assert "no entries past their retention period" in result.output
         assert not list((tmp_path / "second").glob("*.jsonl.gz"))
+
+
+class TestPruneNeedsAVerifiedArchive:
+    """Low finding of issue 10: ``prune()`` did not check that an archive exists. Entries are
+    evidence (NĐ 47 Art. 45): none is removed unless its archive exists, is not empty and
+    verifies, checked right before the removal."""
+
+    def _archived(self, tmp_path: Path) -> tuple[Path, list[int]]:
+        long_ago = dt.datetime.now(dt.timezone.utc) - relativedelta(months=61)
+        entries.append([_draft(occurred_at=long_ago, user_name=f"cu{n}") for n in range(3)])
+        path = tmp_path / "sharing-log-kiem-tra.jsonl.gz"
+        ids = retention.write_archive(retention._expired_rows(), path)
+        assert len(ids) >= 3
+        return path, ids
+
+    def _refused(self, path: Path, ids: list[int], reason: str, asked: list[int] | None = None):
+        with pytest.raises(retention.ArchiveNotVerified, match=reason):
+            retention.remove_archived(path, ids if asked is None else asked)
+        assert _ids_in_db(ids) == set(ids)
+
+    def test_a_missing_archive_removes_nothing(self, tmp_path: Path):
+        path, ids = self._archived(tmp_path)
+        path.unlink()
+        self._refused(path, ids, "does not exist")
+
+    def test_an_empty_archive_removes_nothing(self, tmp_path: Path):
+        path, ids = self._archived(tmp_path)
+        path.write_bytes(b"")
+        self._refused(path, ids, "is empty")
+
+    def test_a_truncated_archive_removes_nothing(self, tmp_path: Path):
+        path, ids = self._archived(tmp_path)
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+        self._refused(path, ids, "cannot be read|does not verify")
+
+    def test_an_archive_cut_before_its_seal_removes_nothing(self, tmp_path: Path):
+        path, ids = self._archived(tmp_path)
+        lines = _raw_lines(path)
+        with gzip.open(path, "wt", encoding="utf-8") as stream:
+            stream.write("\n".join(lines[:-1]) + "\n")
+        self._refused(path, ids, "does not verify")
+
+    def test_a_tampered_archive_removes_nothing(self, tmp_path: Path):
+        path, ids = self._archived(tmp_path)
+        lines = _raw_lines(path)
+        record = json.loads(lines[1])
+        record["purpose"] = "muc-dich-sua"
+        lines[1] = entries.canonical_json(record)
+        with gzip.open(path, "wt", encoding="utf-8") as stream:
+            stream.write("\n".join(lines) + "\n")
+        self._refused(path, ids, "does not verify")
+
+    def test_an_archive_of_other_entries_removes_nothing(self, tmp_path: Path):
+        path, ids = self._archived(tmp_path)
+        self._refused(path, ids, "does not hold the entries", asked=[*ids, ids[-1] + 1])
+
+    def test_the_cli_says_nothing_was_removed(self, cli, tmp_path: Path, monkeypatch):
+        """A short write (a full disk) leaves a broken archive: the command stops, loudly."""
+        long_ago = dt.datetime.now(dt.timezone.utc) - relativedelta(months=61)
+        rows = entries.append([_draft(occurred_at=long_ago, user_name="cu-cli")])
+        write = retention.write_archive
+
+        def short_write(expired, path):
+            ids = write(expired, path)
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) - 20])
+            return ids
+
+        monkeypatch.setattr(retention, "write_archive", short_write)
+        result = cli.invoke(
+            ckan.cli.cli.ckan,
+            ["daknong", "sharing-log", "prune", "--archive-dir", str(tmp_path)],
+        )
+        assert result.exit_code == 1, result.output
+        assert "NOTHING REMOVED" in result.output and "KHÔNG XOÁ" in result.output
+        assert _ids_in_db([rows[0]["id"]]) == {rows[0]["id"]}
