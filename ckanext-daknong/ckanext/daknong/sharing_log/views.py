@@ -4,9 +4,8 @@
 ``/sharing-log.csv``   the same entries (filters apply, no paging) as CSV
 ``/sharing-log.xlsx``  … and as a workbook
 
-The blueprint also carries two application-wide hooks: ``capture.after_request`` writes the
-entries of every request before its response leaves, and a 503 answers any request whose
-entry could not be written.
+The application-wide hooks that write the log are registered by the plugin class
+(``plugin.py``, ``IMiddleware``).
 """
 
 from __future__ import annotations
@@ -17,19 +16,13 @@ import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, request
 
 from ckanext.daknong import tabular
-from ckanext.daknong.sharing_log import capture, entries, listing
+from ckanext.daknong.sharing_log import entries, listing
 
 sharing_log = Blueprint("daknong_sharing_log", __name__)
-sharing_log.after_app_request(capture.after_request)
 
 FILTERS = ("date_from", "date_to", "agency", "dataset", "channel", "status", "event")
 FILE_NAME = "nhat-ky-chia-se-du-lieu"
 WORKBOOK_TITLE = "Nhật ký chia sẻ dữ liệu"
-
-
-@sharing_log.app_errorhandler(entries.SharingLogUnavailable)
-def _unavailable(error: entries.SharingLogUnavailable) -> Response:
-    return capture.unavailable_response()
 
 
 def _filters() -> dict[str, str]:
