@@ -1,7 +1,7 @@
 """Every message of the schemas' validators has a Vietnamese translation waiting or compiled.
 
 The portal is Vietnamese first; msgids are English. Until the lead compiles them into the
-catalogue, translations wait in ``i18n/vi-pending.yaml``.
+catalogue, translations wait in ``i18n/vi-pending*.yaml``.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ def _template_msgids(path: Path) -> set[str]:
 def _translations() -> dict[str, str]:
     from babel.messages.pofile import read_po
 
-    pending = PACKAGE / "i18n" / "vi-pending.yaml"
-    found = yaml.safe_load(pending.read_text(encoding="utf-8")) if pending.exists() else {}
+    found: dict[str, str] = {}
+    for pending in sorted((PACKAGE / "i18n").glob("vi-pending*.yaml")):
+        found.update(yaml.safe_load(pending.read_text(encoding="utf-8")) or {})
     for po in (PACKAGE / "i18n").glob("vi/LC_MESSAGES/*.po"):
         with po.open("rb") as stream:
             for message in read_po(stream, locale="vi"):
