@@ -7,6 +7,8 @@ grant. CKAN turns these rules into permission labels, indexed with each dataset 
 checked by package_search, package_show auth and everything built on them (resource pages,
 downloads, activity streams, DCAT per-dataset documents).
 
+Who belongs to which agency, and in which role, is ``membership``'s answer.
+
 Dataset labels never change when a grant starts or ends: grants are the user's side of the
 match, read from the grant table at each request, so a grant takes effect at once and stops at
 its end without a reindex.
@@ -14,11 +16,15 @@ its end without a reindex.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.plugins import DefaultPermissionLabels
+
+from ckanext.daknong import membership
+from ckanext.daknong.model.access import AccessGrant
 
 OPEN = "open"
 SHARED = "shared"
@@ -84,47 +90,22 @@ def dataset_labels(dataset: model.Package) -> list[str]:
     return labels
 
 
-def _request_memo() -> dict[Any, Any] | None:
-    """A per-request memo, only inside a real HTTP request (never a long test context)."""
-    from flask import g, has_request_context, request
+def active_grant_dataset_ids(org_ids: list[str], at: dt.datetime | None = None) -> set[str]:
+    """Datasets any of these agencies may read now through a grant (the user's side of labels).
 
-    if not has_request_context() or request.endpoint is None:
-        return None
-    memo = g.get("_daknong_access_memo")
-    if memo is None:
-        memo = {}
-        g._daknong_access_memo = memo
-    return memo
-
-
-def user_organization_ids(user: model.User) -> list[str]:
-    """Active agencies the user belongs to, in any capacity.
-
-    Asked several times per request (labels, the sharing log), answered once per request.
+    Read here, below the request workflow in ``grants``, so that labels need nothing above
+    ``access``.
     """
-    memo = _request_memo()
-    key = ("organizations", user.id)
-    if memo is not None and key in memo:
-        return list(memo[key])
-    found = _query_organization_ids(user)
-    if memo is not None:
-        memo[key] = tuple(found)
-    return found
-
-
-def _query_organization_ids(user: model.User) -> list[str]:
-    rows = (
-        model.Session.query(model.Member.group_id)
-        .join(model.Group, model.Group.id == model.Member.group_id)
-        .filter(
-            model.Member.table_name == "user",
-            model.Member.table_id == user.id,
-            model.Member.state == model.State.ACTIVE,
-            model.Group.is_organization.is_(True),
-            model.Group.state == model.State.ACTIVE,
-        )
+    if not org_ids:
+        return set()
+    moment = at or dt.datetime.now(dt.timezone.utc)
+    rows = model.Session.query(AccessGrant.dataset_id).filter(
+        AccessGrant.org_id.in_(org_ids),
+        AccessGrant.valid_from <= moment,
+        AccessGrant.valid_until > moment,
+        AccessGrant.revoked_at.is_(None),
     )
-    return [row.group_id for row in rows]
+    return {row.dataset_id for row in rows}
 
 
 def user_labels(user: model.User | None) -> list[str]:
@@ -132,9 +113,7 @@ def user_labels(user: model.User | None) -> list[str]:
     labels = [PUBLIC_LABEL]
     if not user or user.is_anonymous:
         return labels
-    from ckanext.daknong import grants
-
-    org_ids = user_organization_ids(user)
+    org_ids = membership.organization_ids(user)
     labels.append(f"creator-{user.id}")
     labels.extend(f"member-{org_id}" for org_id in org_ids)
     labels.extend(
@@ -145,7 +124,7 @@ def user_labels(user: model.User | None) -> list[str]:
     )
     if org_ids:
         labels.append(AGENCY_USER_LABEL)
-        labels.extend(grant_label(d) for d in grants.active_grant_dataset_ids(org_ids))
+        labels.extend(grant_label(d) for d in active_grant_dataset_ids(org_ids))
     return labels
 
 
@@ -166,42 +145,6 @@ def can_read(user_name: str | None, dataset_id: str) -> bool:
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return False
     return True
-
-
-def _configured_role(user: model.User | None, names_key: str, org_key: str) -> bool:
-    if not user or user.is_anonymous:
-        return False
-    if user.sysadmin or user.name in tk.config.get(names_key):
-        return True
-    org = model.Group.get(tk.config.get(org_key))
-    if not org:
-        return False
-    return any(
-        m.capacity == "admin" and m.table_id == user.id
-        for m in model.Session.query(model.Member).filter(
-            model.Member.group_id == org.id,
-            model.Member.table_name == "user",
-            model.Member.state == model.State.ACTIVE,
-        )
-    )
-
-
-def is_province_approver(user: model.User | None) -> bool:
-    """UBND tỉnh approvers (QĐ 43 Art. 10.2): configured users and the approver org's admins."""
-    return _configured_role(
-        user,
-        "ckanext.daknong.province_approvers",
-        "ckanext.daknong.province_approver_organization",
-    )
-
-
-def is_data_administrator(user: model.User | None) -> bool:
-    """The provincial data administrator (QĐ 43 Art. 16): configured users and org admins."""
-    return _configured_role(
-        user,
-        "ckanext.daknong.data_administrators",
-        "ckanext.daknong.data_administrator_organization",
-    )
 
 
 def user_object(context: dict[str, Any]) -> model.User | None:

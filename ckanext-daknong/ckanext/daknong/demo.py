@@ -69,11 +69,27 @@ def load_demo(spec: dict[str, Any], context: dict[str, Any], portal_url: str) ->
     accounts["agencies"] = []
     for agency in spec["agencies"]:
         entry: dict[str, Any] = {"organization": agency["organization"]}
-        for role in ("admin", "member"):
+        for role in ("admin", "member", "focal_point"):
+            if not agency.get(role):
+                continue
             entry[role] = ensure_user(context, agency[role])
             tk.get_action("organization_member_create")(
                 dict(context),
-                {"id": agency["organization"], "username": agency[role], "role": role},
+                {
+                    "id": agency["organization"],
+                    "username": agency[role],
+                    "role": "admin" if role == "admin" else "member",
+                },
+            )
+        if agency.get("focal_point"):
+            # Focal points are named by account, once the account is a member (issue 10, H1).
+            tk.get_action("organization_patch")(
+                dict(context),
+                {
+                    "id": agency["organization"],
+                    "provider_focal_user": agency["focal_point"],
+                    "consumer_focal_user": agency["focal_point"],
+                },
             )
         accounts["agencies"].append(entry)
     accounts["no_agency"] = ensure_user(context, spec["no_agency"])

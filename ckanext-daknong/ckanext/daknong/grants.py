@@ -24,7 +24,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.plugins.toolkit import _
 
-from ckanext.daknong import access, notifications, workdays
+from ckanext.daknong import access, membership, notifications, workdays
 from ckanext.daknong.model.access import AccessGrant, AccessRequest
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,11 @@ REFUSED = "refused"
 EXPIRED = "expired"
 REVOKED = "revoked"
 OPEN_STATUSES = (SUBMITTED, AWAITING_APPROVAL)
+STATUSES = (SUBMITTED, AWAITING_APPROVAL, GRANTED, REFUSED, EXPIRED, REVOKED)
+DECISIONS = ("approve", "refuse")
+# ``daknong_access_request_list`` roles: my agencies' requests, requests to my agencies, and
+# requests awaiting the province.
+LIST_ROLES = ("requester", "provider", "approver")
 
 REQUIRED_FIELDS = (
     "dataset_id",
@@ -57,18 +62,6 @@ def now() -> dt.datetime:
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def active_grant_dataset_ids(org_ids: list[str], at: dt.datetime | None = None) -> set[str]:
-    """Datasets any of these agencies may read now through a grant."""
-    moment = at or now()
-    rows = model.Session.query(AccessGrant.dataset_id).filter(
-        AccessGrant.org_id.in_(org_ids),
-        AccessGrant.valid_from <= moment,
-        AccessGrant.valid_until > moment,
-        AccessGrant.revoked_at.is_(None),
-    )
-    return {row.dataset_id for row in rows}
 
 
 def active_grant_for(
@@ -169,35 +162,63 @@ def grant_dict(grant: AccessGrant) -> dict[str, Any]:
 # --- roles -----------------------------------------------------------------------------------
 
 
-def _org_admin_ids(org_id: str) -> set[str]:
-    rows = model.Session.query(model.Member.table_id).filter(
-        model.Member.group_id == org_id,
-        model.Member.table_name == "user",
-        model.Member.capacity == "admin",
-        model.Member.state == model.State.ACTIVE,
-    )
-    return {row.table_id for row in rows}
-
-
 def is_provider(user: model.User | None, request: AccessRequest) -> bool:
-    """The owner agency's admins and its provider focal point (QĐ 43 Art. 20.1) decide."""
-    if not user or user.is_anonymous:
-        return False
-    if user.sysadmin or user.id in _org_admin_ids(request.provider_org_id):
-        return True
-    org = model.Group.get(request.provider_org_id)
-    focal_email = (org.extras.get("provider_focal_email") or "").strip().lower() if org else ""
-    return bool(focal_email) and (user.email or "").strip().lower() == focal_email
+    """The owner agency's admins and its provider focal account (QĐ 43 Art. 20.1) decide.
+
+    By membership only (``membership.is_provider``): H1 of issue 10 was a user who set their own
+    e-mail to the agency's public focal-point address.
+    """
+    return membership.is_provider(user, request.provider_org_id)
 
 
 def can_see_request(user: model.User | None, request: AccessRequest) -> bool:
     if not user or user.is_anonymous:
         return False
-    if user.sysadmin or is_provider(user, request) or access.is_province_approver(user):
+    if user.sysadmin or is_provider(user, request) or membership.is_province_approver(user):
         return True
-    if access.is_data_administrator(user):
+    if membership.is_data_administrator(user):
         return True
-    return request.requester_org_id in access.user_organization_ids(user)
+    return request.requester_org_id in membership.organization_ids(user)
+
+
+def may_decide(user: model.User | None, request: AccessRequest) -> bool:
+    """Who decides now, by stage: the provider at ``submitted``, the province approver at
+    ``awaiting_approval``, nobody once decided. The auth function and the action both ask this.
+    """
+    if request.status == SUBMITTED:
+        return is_provider(user, request)
+    if request.status == AWAITING_APPROVAL:
+        return membership.is_province_approver(user)
+    return False
+
+
+def decide_refusal_message(request: AccessRequest) -> str:
+    """Why ``may_decide`` says no, in the words of the stage."""
+    if request.status == SUBMITTED:
+        return _("Only the providing agency decides on this request")
+    if request.status == AWAITING_APPROVAL:
+        return _("Only a province approver decides on this request")
+    return _("This request has already been decided")
+
+
+def grant_request(grant: AccessGrant) -> AccessRequest | None:
+    return model.Session.get(AccessRequest, grant.request_id) if grant.request_id else None
+
+
+def revoke_refusal_message(grant: AccessGrant) -> str:
+    """Why ``may_revoke`` says no."""
+    if grant_status(grant) != GRANTED:
+        return _("This grant is no longer active")
+    return _("Only the providing agency revokes this grant")
+
+
+def may_revoke(user: model.User | None, grant: AccessGrant) -> bool:
+    """The providing agency (or a sysadmin) ends an active grant early; an ended grant is
+    revoked by nobody."""
+    if user is None or user.is_anonymous or grant_status(grant) != GRANTED:
+        return False
+    request = grant_request(grant)
+    return bool(user.sysadmin or (request is not None and is_provider(user, request)))
 
 
 def needs_province_approval(requester_org_id: str, provider_org_id: str) -> bool:
@@ -246,27 +267,32 @@ def _notify(request: AccessRequest, event: str, user: model.User) -> None:
         _history(request, "notification_failed", user, recipients=failed)
 
 
-def _parse_date(value: Any, field: str, errors: dict[str, list[str]]) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        errors.setdefault(field, []).append(_("Enter a date as YYYY-MM-DD"))
+def find_requestable_dataset(user: model.User, typed: str) -> model.Package | None:
+    """The dataset a request names, by the rule that an id never turns into a name (M3).
+
+    A caller who may read the dataset names it by id or name. A caller who may not read it
+    names it by its name, the handle shown on the "Request access" page; an id of a dataset
+    the caller may not read is answered like an unknown dataset, so that no answer, error or
+    e-mail names a dataset the caller only knew by its id.
+    """
+    dataset = model.Package.get(typed) if typed else None
+    if dataset is None or dataset.state != model.State.ACTIVE or dataset.type != "dataset":
         return None
+    if typed != dataset.name and not access.can_read(user.name, dataset.id):
+        return None
+    return dataset
 
 
 def create_request(user: model.User, data: dict[str, Any]) -> AccessRequest:
-    """Validate and store a new request; nothing is written when any check fails."""
-    errors: dict[str, list[str]] = {}
-    for field in REQUIRED_FIELDS:
-        if not str(data.get(field) or "").strip():
-            errors[field] = [_("Missing value")]
-    if errors:
-        raise tk.ValidationError(errors)
+    """Store a new request, checked by the workflow rules; nothing is written when one fails.
 
-    dataset = model.Package.get(data["dataset_id"])
-    if not dataset or dataset.state != model.State.ACTIVE or dataset.type != "dataset":
+    ``data`` is the output of ``logic.schema.access_request_create_schema``: every field is
+    present and the period's dates are dates. The requesting agency's code and name are
+    copied from the agency record, never from the caller (M2: they reach the provider, the
+    e-mails and the sharing log).
+    """
+    dataset = find_requestable_dataset(user, str(data["dataset_id"]))
+    if dataset is None:
         raise tk.ObjectNotFound(_("Dataset not found"))
     level = access.access_level_of(dataset)
     if level != access.RESTRICTED:
@@ -278,8 +304,8 @@ def create_request(user: model.User, data: dict[str, Any]) -> AccessRequest:
             }
         )
 
-    org = model.Group.get(data["requester_org_id"])
-    if not org or not org.is_organization or org.id not in access.user_organization_ids(user):
+    org = model.Group.get(str(data["requester_org_id"]))
+    if not org or not org.is_organization or org.id not in membership.organization_ids(user):
         raise tk.ValidationError(
             {"requester_org_id": [_("You can only request access for an agency you belong to")]}
         )
@@ -288,12 +314,12 @@ def create_request(user: model.User, data: dict[str, Any]) -> AccessRequest:
             {"requester_org_id": [_("Your agency owns this dataset: no request is needed")]}
         )
 
-    start = _parse_date(data["period_start"], "period_start", errors)
-    end = _parse_date(data["period_end"], "period_end", errors)
+    errors: dict[str, list[str]] = {}
+    start, end = data["period_start"], data["period_end"]
     today = now().astimezone(LOCAL_TZ).date()
-    if end and end < today:
+    if end < today:
         errors.setdefault("period_end", []).append(_("The end of the period is in the past"))
-    if start and end and end < start:
+    if end < start:
         errors.setdefault("period_end", []).append(_("The end of the period is before its start"))
     if errors:
         raise tk.ValidationError(errors)
@@ -321,10 +347,8 @@ def create_request(user: model.User, data: dict[str, Any]) -> AccessRequest:
         provider_org_id=dataset.owner_org,
         requester_user_id=user.id,
         requester_org_id=org.id,
-        requester_agency_code=str(
-            data.get("requester_agency_code") or org.extras.get("agency_code") or ""
-        ),
-        requester_agency_name=str(data.get("requester_agency_name") or org.title),
+        requester_agency_code=str(org.extras.get("agency_code") or ""),
+        requester_agency_name=str(org.title or org.name),
         application=data["application"],
         purpose=data["purpose"],
         intended_use=data["intended_use"],
@@ -370,25 +394,22 @@ def _grant(request: AccessRequest, user: model.User) -> AccessGrant:
 
 
 def decide(user: model.User, request: AccessRequest, decision: str, reason: str = "") -> None:
-    """Record a provider's or an approver's decision; refusals need a reason."""
-    if decision not in ("approve", "refuse"):
-        raise tk.ValidationError({"decision": [_("Decision must be approve or refuse")]})
+    """Record a provider's or an approver's decision; refusals need a reason.
+
+    ``decision`` is ``approve`` or ``refuse`` (the action's schema checks the input).
+    """
+    if not may_decide(user, request):
+        raise tk.NotAuthorized(decide_refusal_message(request))
     if decision == "refuse" and not reason.strip():
         raise tk.ValidationError({"reason": [_("A refusal must give its reason")]})
     if request.status == SUBMITTED:
-        if not is_provider(user, request):
-            raise tk.NotAuthorized(_("Only the providing agency decides on this request"))
         request.provider_decided_by = user.id
         request.provider_decided_at = now()
         stage = "provider"
-    elif request.status == AWAITING_APPROVAL:
-        if not access.is_province_approver(user):
-            raise tk.NotAuthorized(_("Only a province approver decides on this request"))
+    else:
         request.approver_decided_by = user.id
         request.approver_decided_at = now()
         stage = "approver"
-    else:
-        raise tk.ValidationError({"status": [_("This request has already been decided")]})
 
     if decision == "refuse":
         request.status = REFUSED
@@ -406,13 +427,12 @@ def decide(user: model.User, request: AccessRequest, decision: str, reason: str 
 
 
 def revoke(user: model.User, grant: AccessGrant, reason: str) -> None:
-    request = model.Session.get(AccessRequest, grant.request_id) if grant.request_id else None
-    if not (user.sysadmin or (request is not None and is_provider(user, request))):
-        raise tk.NotAuthorized(_("Only the providing agency revokes this grant"))
+    """End an active grant early (providing agency or sysadmin); the reason is mandatory."""
+    request = grant_request(grant)
+    if not may_revoke(user, grant):
+        raise tk.NotAuthorized(revoke_refusal_message(grant))
     if not reason.strip():
         raise tk.ValidationError({"reason": [_("A revocation must give its reason")]})
-    if grant_status(grant) != GRANTED:
-        raise tk.ValidationError({"id": [_("This grant is no longer active")]})
     grant.revoked_at = now()
     grant.revoked_by = user.id
     grant.revoke_reason = reason.strip()
@@ -436,11 +456,11 @@ def list_requests(
     if dataset_id:
         dataset = model.Package.get(dataset_id)
         query = query.filter(AccessRequest.dataset_id == (dataset.id if dataset else dataset_id))
-    org_ids = access.user_organization_ids(user)
+    org_ids = membership.organization_ids(user)
     if role == "requester":
         query = query.filter(AccessRequest.requester_org_id.in_(org_ids))
     elif role == "approver":
-        if not (user.sysadmin or access.is_province_approver(user)):
+        if not membership.is_province_approver(user):
             return []
         query = query.filter(AccessRequest.status == AWAITING_APPROVAL)
     requests = [r for r in query if can_see_request(user, r)]
@@ -458,8 +478,8 @@ def list_grants(
     if dataset_id:
         dataset = model.Package.get(dataset_id)
         query = query.filter(AccessGrant.dataset_id == (dataset.id if dataset else dataset_id))
-    if not (user.sysadmin or access.is_data_administrator(user)):
-        org_ids = access.user_organization_ids(user)
+    if not (user.sysadmin or membership.is_data_administrator(user)):
+        org_ids = membership.organization_ids(user)
         owned = model.Session.query(model.Package.id).filter(model.Package.owner_org.in_(org_ids))
         query = query.filter(
             AccessGrant.org_id.in_(org_ids) | AccessGrant.dataset_id.in_(owned.scalar_subquery())

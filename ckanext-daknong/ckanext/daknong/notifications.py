@@ -1,9 +1,10 @@
 """E-mails of the access-request workflow, through CKAN's mailer.
 
-Who hears what: the providing agency's focal point and admins when a request arrives
-(QĐ 43 Art. 20.1), the province approvers when a request waits for them (Art. 10.2), and the
-requester when a decision is taken. A mail server that is down never stops the workflow: the
-failure is logged and recorded in the request's history.
+Who hears what (the roles are ``membership``'s): the providing agency's focal point and admins
+when a request arrives (QĐ 43 Art. 20.1), the province approvers when a request waits for them
+(Art. 10.2), and the requester and its agency's consumer focal point when a decision is taken.
+A mail server that is down never stops the workflow: the failure is logged and recorded in the
+request's history.
 """
 
 from __future__ import annotations
@@ -16,25 +17,17 @@ from ckan import model
 from ckan.lib import mailer
 from ckan.plugins.toolkit import _
 
+from ckanext.daknong import membership
+
 log = logging.getLogger(__name__)
 
 
-def _org_admins(org_id: str) -> list[model.User]:
-    rows = (
-        model.Session.query(model.User)
-        .join(model.Member, model.Member.table_id == model.User.id)
-        .filter(
-            model.Member.group_id == org_id,
-            model.Member.table_name == "user",
-            model.Member.capacity == "admin",
-            model.Member.state == model.State.ACTIVE,
-            model.User.state == model.State.ACTIVE,
-        )
-    )
-    return list(rows)
+def _public_mailbox(org_id: str, role: str) -> tuple[str, str] | None:
+    """The focal point's published mailbox (NĐ 47 Art. 7), set by the agency's editors.
 
-
-def _focal_point(org_id: str, role: str) -> tuple[str, str] | None:
+    Only a place to send news to: it gives no role to whoever owns an account with the same
+    address (roles are ``membership``'s).
+    """
     org = model.Group.get(org_id)
     email = (org.extras.get(f"{role}_focal_email") or "").strip() if org else ""
     if not email:
@@ -42,28 +35,33 @@ def _focal_point(org_id: str, role: str) -> tuple[str, str] | None:
     return (org.extras.get(f"{role}_focal_name") or email, email)
 
 
+def _focal_recipients(org_id: str, role: str) -> list[tuple[str, str]]:
+    """The focal-point account (while a member of the agency) and the published mailbox."""
+    found = []
+    account = membership.focal_user(org_id, role)
+    if account is not None and account.email:
+        found.append((account.display_name, account.email))
+    mailbox = _public_mailbox(org_id, role)
+    if mailbox:
+        found.append(mailbox)
+    return found
+
+
 def provider_recipients(org_id: str) -> list[tuple[str, str]]:
-    recipients = [(u.display_name, u.email) for u in _org_admins(org_id) if u.email]
-    focal = _focal_point(org_id, "provider")
-    return _unique([focal, *recipients] if focal else recipients)
+    """The providing agency's focal point and admins (QĐ 43 Art. 20.1)."""
+    admins = [(u.display_name, u.email) for u in membership.admins(org_id) if u.email]
+    return _unique([*_focal_recipients(org_id, membership.PROVIDER), *admins])
 
 
 def approver_recipients() -> list[tuple[str, str]]:
-    from ckanext.daknong import access
-
-    names = tk.config.get("ckanext.daknong.province_approvers")
-    users = [u for u in (model.User.get(n) for n in names) if u]
-    org = model.Group.get(tk.config.get("ckanext.daknong.province_approver_organization"))
-    if org:
-        users += [u for u in _org_admins(org.id) if access.is_province_approver(u)]
-    return _unique([(u.display_name, u.email) for u in users if u.email])
+    return _unique([(u.display_name, u.email) for u in membership.province_approvers() if u.email])
 
 
 def requester_recipients(user_id: str, org_id: str) -> list[tuple[str, str]]:
+    """The requesting user and the requesting agency's consumer focal point (Art. 21.1)."""
     user = model.User.get(user_id)
     recipients = [(user.display_name, user.email)] if user and user.email else []
-    focal = _focal_point(org_id, "consumer")
-    return _unique(recipients + ([focal] if focal else []))
+    return _unique(recipients + _focal_recipients(org_id, membership.CONSUMER))
 
 
 def _unique(recipients: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

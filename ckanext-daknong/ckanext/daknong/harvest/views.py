@@ -13,7 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from flask import Blueprint, Response, request
 
-from ckanext.daknong import access
+from ckanext.daknong import access, membership
 from ckanext.daknong.harvest import schedule, spreadsheet
 
 harvest_pages = Blueprint("daknong_harvest", __name__)
@@ -58,7 +58,7 @@ def _editable_agencies() -> list[model.Group]:
     user = access.user_object(_context())
     if user is None:
         return []
-    groups = [model.Group.get(i) for i in access.user_organization_ids(user)]
+    groups = [model.Group.get(i) for i in membership.organization_ids(user)]
     if user.sysadmin:
         groups = (
             model.Session.query(model.Group)

@@ -88,12 +88,23 @@ def _acting_user(context: dict[str, Any]) -> model.User:
     return user
 
 
+def _validated(data_dict: dict[str, Any], schema_: dict[str, Any], context: dict[str, Any]):
+    data, errors = tk.navl_validate(data_dict, schema_, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
 def daknong_access_request_create(
     context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
     """Request access to a restricted dataset for one's agency (NĐ 47 Art. 35.1).
 
-    :param dataset_id: id or name of the restricted dataset
+    The requesting agency's code and name are taken from the agency record; values the caller
+    sends for them are ignored. A dataset the caller may not read is named by its name: its id
+    is answered like an unknown dataset (see ``grants.find_requestable_dataset``).
+
+    :param dataset_id: name of the restricted dataset (or its id, if the caller may read it)
     :param requester_org_id: the requesting agency (one the user belongs to)
     :param application: the requesting information system
     :param purpose: purpose of use
@@ -105,13 +116,7 @@ def daknong_access_request_create(
     """
     tk.check_access("daknong_access_request_create", context, data_dict)
     user = _acting_user(context)
-    data = dict(data_dict)
-    dataset = model.Package.get(str(data.get("dataset_id") or ""))
-    if dataset is not None:
-        data["dataset_id"] = dataset.id
-    org = model.Group.get(str(data.get("requester_org_id") or ""))
-    if org is not None:
-        data["requester_org_id"] = org.id
+    data = _validated(data_dict, schema.access_request_create_schema(), context)
     return grants.request_dict(grants.create_request(user, data), user)
 
 
@@ -123,7 +128,7 @@ def daknong_access_request_show(
     :param id: the request id
     """
     request = grants.get_request(tk.get_or_bust(data_dict, "id"))
-    tk.check_access("daknong_access_request_show", context, {"request": request})
+    tk.check_access("daknong_access_request_show", context, {"id": request.id})
     return grants.request_dict(request, access.user_object(context))
 
 
@@ -133,37 +138,35 @@ def daknong_access_request_list(
     """Access requests the caller may see, newest first.
 
     :param role: ``requester`` (my agencies' requests), ``provider`` (requests to my agencies),
-        ``approver`` (awaiting the province) or empty for all visible ones
+        ``approver`` (awaiting the province; province approvers only) or empty for all visible
     :param status: filter by status (optional)
     :param dataset_id: filter by dataset (optional)
     """
     tk.check_access("daknong_access_request_list", context, data_dict)
     user = _acting_user(context)
+    data = _validated(data_dict, schema.access_request_list_schema(), context)
     return grants.list_requests(
         user,
-        role=data_dict.get("role") or "",
-        status=data_dict.get("status") or "",
-        dataset_id=data_dict.get("dataset_id") or "",
+        role=data.get("role") or "",
+        status=data.get("status") or "",
+        dataset_id=data.get("dataset_id") or "",
     )
 
 
 def daknong_access_request_decide(
     context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
-    """Approve or refuse a request, as the providing agency or the province approver.
+    """Approve or refuse a request: the providing agency at ``submitted``, the province
+    approver at ``awaiting_approval``; nobody once decided.
 
     :param id: the request id
     :param decision: ``approve`` or ``refuse``
     :param reason: mandatory when refusing
     """
     request = grants.get_request(tk.get_or_bust(data_dict, "id"))
-    tk.check_access("daknong_access_request_decide", context, {"request": request})
-    grants.decide(
-        _acting_user(context),
-        request,
-        str(data_dict.get("decision") or ""),
-        str(data_dict.get("reason") or ""),
-    )
+    tk.check_access("daknong_access_request_decide", context, {"id": request.id})
+    data = _validated(data_dict, schema.access_request_decide_schema(), context)
+    grants.decide(_acting_user(context), request, data["decision"], data["reason"])
     return grants.request_dict(request, access.user_object(context))
 
 
@@ -176,24 +179,25 @@ def daknong_access_grant_list(
     :param active_only: only grants active now (default false)
     """
     tk.check_access("daknong_access_grant_list", context, data_dict)
+    user = _acting_user(context)
+    data = _validated(data_dict, schema.access_grant_list_schema(), context)
     return grants.list_grants(
-        _acting_user(context),
-        dataset_id=data_dict.get("dataset_id") or "",
-        active_only=tk.asbool(data_dict.get("active_only", False)),
+        user, dataset_id=data.get("dataset_id") or "", active_only=data["active_only"]
     )
 
 
 def daknong_access_grant_revoke(
     context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
-    """End a grant before its end date (providing agency or sysadmin).
+    """End an active grant before its end date (providing agency or sysadmin).
 
     :param id: the grant id
     :param reason: why (mandatory)
     """
     grant = grants.get_grant(tk.get_or_bust(data_dict, "id"))
-    tk.check_access("daknong_access_grant_revoke", context, {"grant": grant})
-    grants.revoke(_acting_user(context), grant, str(data_dict.get("reason") or ""))
+    tk.check_access("daknong_access_grant_revoke", context, {"id": grant.id})
+    data = _validated(data_dict, schema.access_grant_revoke_schema(), context)
+    grants.revoke(_acting_user(context), grant, data["reason"])
     return grants.grant_dict(grant)
 
 

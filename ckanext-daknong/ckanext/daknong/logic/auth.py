@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan import authz
+from ckan import authz, model
 
-from ckanext.daknong import access, grants
+from ckanext.daknong import access, grants, membership
+from ckanext.daknong.model.access import AccessGrant, AccessRequest
 
 __all__: list[str] = [
     "daknong_access_grant_list",
@@ -39,19 +40,37 @@ def daknong_catalogue_show(context: dict[str, Any], data_dict: dict[str, Any]) -
 # --- access requests and grants ---------------------------------------------------------------
 
 
-def _logged_in(context: dict[str, Any]) -> dict[str, Any]:
+# Each answers exactly what its action allows, so that pages can ask ``h.check_access``
+# instead of guessing (issue 10, design 3); the rules themselves live in ``grants`` and
+# ``membership``. Objects are found by ``id``, as templates pass it.
+
+
+def _user(context: dict[str, Any]) -> Any:
     user = access.user_object(context)
-    if user is None or user.is_anonymous:
+    return None if user is None or user.is_anonymous else user
+
+
+def _logged_in(context: dict[str, Any]) -> dict[str, Any]:
+    if _user(context) is None:
         return {"success": False, "msg": tk._("Log in to continue")}
     return {"success": True}
+
+
+def _request(data_dict: dict[str, Any]) -> AccessRequest | None:
+    request_id = data_dict.get("id")
+    return model.Session.get(AccessRequest, str(request_id)) if request_id else None
+
+
+def _grant(data_dict: dict[str, Any]) -> AccessGrant | None:
+    grant_id = data_dict.get("id")
+    return model.Session.get(AccessGrant, str(grant_id)) if grant_id else None
 
 
 def daknong_access_request_create(
     context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
     """Members of an agency request access; the workflow checks the agency and dataset."""
-    user = access.user_object(context)
-    if user is None or user.is_anonymous or not access.user_organization_ids(user):
+    if not membership.organization_ids(_user(context)):
         return {"success": False, "msg": tk._("Only members of an agency can request access")}
     return {"success": True}
 
@@ -60,8 +79,8 @@ def daknong_access_request_show(
     context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
     """The requesting agency, the providing agency, approvers and administrators."""
-    request = data_dict.get("request")
-    if request is None or not grants.can_see_request(access.user_object(context), request):
+    request = _request(data_dict)
+    if request is None or not grants.can_see_request(_user(context), request):
         return {"success": False, "msg": tk._("Not authorised to see this access request")}
     return {"success": True}
 
@@ -69,24 +88,48 @@ def daknong_access_request_show(
 def daknong_access_request_list(
     context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
-    return _logged_in(context)
+    """Logged-in users list what they may see; the ``approver`` list is for approvers only."""
+    result = _logged_in(context)
+    if (
+        result["success"]
+        and data_dict.get("role") == "approver"
+        and not membership.is_province_approver(_user(context))
+    ):
+        return {"success": False, "msg": tk._("Only province approvers see this list")}
+    return result
 
 
+@tk.auth_sysadmins_check
 def daknong_access_request_decide(
     context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
-    """Deciders are checked by the workflow per stage; outsiders are refused here."""
-    return daknong_access_request_show(context, data_dict)
+    """Who decides depends on the stage (``grants.may_decide``), for sysadmins too: a decided
+    request is decided by nobody."""
+    request = _request(data_dict)
+    user = _user(context)
+    if request is None or user is None:
+        return {"success": False, "msg": tk._("Not authorised to see this access request")}
+    if not grants.may_decide(user, request):
+        return {"success": False, "msg": grants.decide_refusal_message(request)}
+    return {"success": True}
 
 
 def daknong_access_grant_list(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
     return _logged_in(context)
 
 
+@tk.auth_sysadmins_check
 def daknong_access_grant_revoke(
     context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
-    return _logged_in(context)
+    """The providing agency (or a sysadmin) revokes an active grant; an ended one, nobody."""
+    grant = _grant(data_dict)
+    user = _user(context)
+    if grant is None or user is None:
+        return {"success": False, "msg": tk._("Only the providing agency revokes this grant")}
+    if not grants.may_revoke(user, grant):
+        return {"success": False, "msg": grants.revoke_refusal_message(grant)}
+    return {"success": True}
 
 
 # --- restricting CKAN's own actions ------------------------------------------------------------

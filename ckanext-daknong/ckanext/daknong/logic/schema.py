@@ -28,3 +28,99 @@ def catalogue_show_schema(ignore_missing: Any, unicode_safe: Any) -> dict[str, A
         "foundation_data": [ignore_missing, unicode_safe],
         "q": [ignore_missing, unicode_safe],
     }
+
+
+# --- access requests and grants (QĐ 43 Art. 10.2; NĐ 47 Art. 35) ----------------------------
+# Unknown keys are dropped (``__extras``/``__junk``): the actions use only what is declared
+# here, so a caller cannot slip in fields the workflow takes from records (M2: the requesting
+# agency's code and name come from the agency, not the caller).
+
+
+@tk.validator_args
+def access_request_create_schema(
+    not_empty: Any, unicode_safe: Any, strip_value: Any, ignore: Any, daknong_iso_date: Any
+) -> dict[str, Any]:
+    """``daknong_access_request_create``: the NĐ 47 Art. 35.1 content of a request."""
+    text = [unicode_safe, strip_value, not_empty]
+    return {
+        "dataset_id": text,
+        "requester_org_id": text,
+        "application": text,
+        "purpose": text,
+        "intended_use": text,
+        "requested_data": text,
+        "access_frequency": text,
+        "period_start": [*text, daknong_iso_date],
+        "period_end": [*text, daknong_iso_date],
+        "__extras": [ignore],
+        "__junk": [ignore],
+    }
+
+
+@tk.validator_args
+def access_request_decide_schema(
+    not_empty: Any,
+    unicode_safe: Any,
+    strip_value: Any,
+    default: Any,
+    ignore: Any,
+    daknong_access_decision: Any,
+) -> dict[str, Any]:
+    """``daknong_access_request_decide``: the decision; the workflow requires a refusal's reason."""
+    return {
+        "id": [unicode_safe, strip_value, not_empty],
+        "decision": [unicode_safe, strip_value, not_empty, daknong_access_decision],
+        "reason": [default(""), unicode_safe, strip_value],
+        "__extras": [ignore],
+        "__junk": [ignore],
+    }
+
+
+@tk.validator_args
+def access_grant_revoke_schema(
+    not_empty: Any, unicode_safe: Any, strip_value: Any, default: Any, ignore: Any
+) -> dict[str, Any]:
+    """``daknong_access_grant_revoke``: the grant; the workflow requires the reason."""
+    return {
+        "id": [unicode_safe, strip_value, not_empty],
+        "reason": [default(""), unicode_safe, strip_value],
+        "__extras": [ignore],
+        "__junk": [ignore],
+    }
+
+
+@tk.validator_args
+def access_request_list_schema(
+    ignore_empty: Any,
+    unicode_safe: Any,
+    strip_value: Any,
+    ignore: Any,
+    daknong_access_list_role: Any,
+    daknong_access_status: Any,
+) -> dict[str, Any]:
+    """``daknong_access_request_list``: optional role, status and dataset filters."""
+    return {
+        "role": [ignore_empty, unicode_safe, strip_value, daknong_access_list_role],
+        "status": [ignore_empty, unicode_safe, strip_value, daknong_access_status],
+        "dataset_id": [ignore_empty, unicode_safe, strip_value],
+        "__extras": [ignore],
+        "__junk": [ignore],
+    }
+
+
+@tk.validator_args
+def access_grant_list_schema(
+    ignore_empty: Any,
+    unicode_safe: Any,
+    strip_value: Any,
+    default: Any,
+    ignore: Any,
+    boolean_validator: Any,
+) -> dict[str, Any]:
+    """``daknong_access_grant_list``: optional dataset filter and ``active_only``."""
+    return {
+        "dataset_id": [ignore_empty, unicode_safe, strip_value],
+        "active_only": [default(False), boolean_validator],
+        "__extras": [ignore],
+        "__junk": [ignore],
+    }

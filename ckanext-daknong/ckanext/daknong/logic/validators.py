@@ -23,10 +23,13 @@ from ckan.logic.validators import email_pattern
 from ckanext.scheming.helpers import scheming_field_choices, scheming_language_text
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.daknong import access, agencies, legal, licenses
+from ckanext.daknong import access, agencies, grants, legal, licenses, membership
 from ckanext.daknong.sharing_log import entries as sharing_log_entries
 
 __all__ = [
+    "daknong_access_decision",
+    "daknong_access_list_role",
+    "daknong_access_status",
     "daknong_agency_code",
     "daknong_agency_ref",
     "daknong_choice",
@@ -34,6 +37,9 @@ __all__ = [
     "daknong_default_from_agency",
     "daknong_derive_private",
     "daknong_email",
+    "daknong_focal_account",
+    "daknong_focal_account_name",
+    "daknong_iso_date",
     "daknong_log_retention_floor",
     "daknong_multiple_choice",
     "daknong_no_parent_loop",
@@ -454,3 +460,91 @@ def daknong_email(value: Any, context: Context) -> Any:
     if not email_pattern.match(text) or "." not in domain:
         raise tk.Invalid(tk._('Invalid e-mail address: "%(value)s".', value=value))
     return text
+
+
+# Focal points named by account (QĐ 43 Art. 20.1, 21.1; issue 10, H1) -----------------------
+
+
+def daknong_focal_account(key: Key, data: Data, errors: Errors, context: Context) -> None:
+    """An active user account that is an active member of this agency, stored by its id.
+
+    The focal point's role in the workflow comes from this account and its membership, never
+    from the public e-mail field beside it (which anyone could give their own account).
+    """
+    value = data.get(key)
+    if _is_empty(value):
+        data[key] = ""
+        return
+    typed = str(value).strip()
+    user = model.User.get(typed)
+    if user is None or user.state != model.State.ACTIVE:
+        errors[key].append(tk._('There is no active user account "%(value)s".', value=typed))
+        return
+    if not membership.is_member(user.id, _current_agency_id(data, context)):
+        errors[key].append(
+            tk._(
+                'The account "%(value)s" is not an active member of this agency: add it to the '
+                "agency's members first.",
+                value=typed,
+            )
+        )
+        return
+    data[key] = user.id
+
+
+def daknong_focal_account_name(key: Key, data: Data, errors: Errors, context: Context) -> None:
+    """Show a stored focal account by its user name, as the form expects it back.
+
+    Only to the agency's members and sysadmins: outsiders need the public name and e-mail,
+    not the account an attacker would try to take over.
+    """
+    value = data.get(key)
+    if _is_empty(value):
+        return
+    viewer = context.get("auth_user_obj")
+    if viewer is None or getattr(viewer, "is_anonymous", False):
+        viewer = model.User.get(context["user"]) if context.get("user") else None
+    org_id = _current_agency_id(data, context)
+    if viewer is None or not (viewer.sysadmin or membership.is_member(viewer.id, org_id)):
+        data[key] = ""
+        return
+    user = model.User.get(str(value))
+    data[key] = user.name if user is not None else value
+
+
+# Access-request input (logic/schema.py) -----------------------------------------------------
+
+
+def daknong_iso_date(value: Any, context: Context) -> Any:
+    """A calendar date written YYYY-MM-DD, returned as a date."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise tk.Invalid(tk._("Enter a date as YYYY-MM-DD")) from None
+
+
+def daknong_access_decision(value: Any, context: Context) -> Any:
+    if value not in grants.DECISIONS:
+        raise tk.Invalid(tk._("Decision must be approve or refuse"))
+    return value
+
+
+def daknong_access_list_role(value: Any, context: Context) -> Any:
+    if value not in grants.LIST_ROLES:
+        raise tk.Invalid(tk._("Role must be requester, provider or approver"))
+    return value
+
+
+def daknong_access_status(value: Any, context: Context) -> Any:
+    if value not in grants.STATUSES:
+        raise tk.Invalid(
+            tk._(
+                "Status must be one of: submitted, awaiting_approval, granted, refused, "
+                "expired, revoked"
+            )
+        )
+    return value

@@ -28,7 +28,7 @@ from ckan import model as ckan_model
 from flask import Response, g, has_request_context, jsonify, request
 from sqlalchemy.dialects.postgresql import insert
 
-from ckanext.daknong import access, agencies, grants
+from ckanext.daknong import access, agencies, grants, membership
 from ckanext.daknong.sharing_log import entries, model, retention
 
 log = logging.getLogger(__name__)
@@ -629,7 +629,7 @@ class Requester:
     def current(cls, state: RequestState) -> Requester:
         """The user and their agencies, with the codes of every agency the entries name."""
         user = _current_user()
-        org_ids = sorted(access.user_organization_ids(user)) if user else []
+        org_ids = sorted(membership.organization_ids(user)) if user else []
         providers = {
             read.owner_org
             for read in (

@@ -19,7 +19,7 @@ from ckan import model as ckan_model
 from ckan.plugins.toolkit import _
 from sqlalchemy import and_, func, or_, select, true
 
-from ckanext.daknong import access, agencies
+from ckanext.daknong import agencies, membership
 from ckanext.daknong.sharing_log import entries, model
 
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -64,21 +64,9 @@ class Scope:
 def scope_for(user: ckan_model.User | None) -> Scope:
     if user is None or user.is_anonymous:
         raise tk.NotAuthorized(_("Log in to read the data sharing log"))
-    if user.sysadmin or access.is_data_administrator(user):
+    if user.sysadmin or membership.is_data_administrator(user):
         return Scope(True, [])
-    org_ids = [
-        row.group_id
-        for row in ckan_model.Session.query(ckan_model.Member.group_id)
-        .join(ckan_model.Group, ckan_model.Group.id == ckan_model.Member.group_id)
-        .filter(
-            ckan_model.Member.table_name == "user",
-            ckan_model.Member.table_id == user.id,
-            ckan_model.Member.state == "active",
-            ckan_model.Member.capacity.in_(LOG_ROLES),
-            ckan_model.Group.is_organization.is_(True),
-            ckan_model.Group.state == "active",
-        )
-    ]
+    org_ids = membership.organization_ids(user, LOG_ROLES)
     if not org_ids:
         raise tk.NotAuthorized(
             _("Only the agencies concerned and the data administrator read the sharing log")

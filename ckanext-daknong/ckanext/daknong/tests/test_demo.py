@@ -68,3 +68,20 @@ class TestDemoLoad:
 
         assert accounts["sysadmin"]["name"] == "daknong-admin"
         assert demo_loaded.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_demo_agencies_name_their_focal_accounts(demo_loaded):
+    """H1 (QĐ 43 Art. 20.1, 21.1): demo agencies name focal points by account, and the
+    account is a member of the agency, so the demo shows the role as production grants it."""
+    from ckan import model
+
+    from ckanext.daknong import membership
+
+    accounts = json.loads(demo_loaded.read_text(encoding="utf-8"))
+    for entry in accounts["agencies"]:
+        org = model.Group.get(entry["organization"])
+        focal = model.User.get(entry["focal_point"]["name"])
+        assert membership.focal_user(org.id, "provider").id == focal.id
+        assert membership.focal_user(org.id, "consumer").id == focal.id
+        assert membership.is_provider(focal, org.id)

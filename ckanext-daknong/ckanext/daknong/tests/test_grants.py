@@ -181,11 +181,12 @@ class TestFlow:
 
         assert refused["status"] == "refused"
         assert refused["refusal_reason"] == "Dữ liệu đang được chuẩn hóa"
+        # a decided request is decided by nobody: refused by its auth function (design 3)
         _call(
             app,
             parties["approver"],
             "daknong_access_request_decide",
-            status=409,
+            status=403,
             id=created["id"],
             decision="approve",
         )

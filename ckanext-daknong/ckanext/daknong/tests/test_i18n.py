@@ -1,7 +1,7 @@
 """Every message of the schemas' validators has a Vietnamese translation waiting or compiled.
 
 The portal is Vietnamese first; msgids are English. Until the lead compiles them into the
-catalogue, translations wait in ``i18n/vi-pending.yaml``.
+catalogue, translations wait in ``i18n/vi-pending*.yaml``.
 """
 
 from __future__ import annotations

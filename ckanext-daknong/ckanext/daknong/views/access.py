@@ -24,7 +24,7 @@ from ckan import model
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from ckanext.daknong import access
+from ckanext.daknong import access, membership
 from ckanext.daknong.grants import LOCAL_TZ, REQUIRED_FIELDS
 
 access_requests = Blueprint("daknong_access", __name__)
@@ -84,7 +84,7 @@ def _require_login() -> Response | None:
 def _user_agencies() -> list[dict[str, str]]:
     """The agencies the user may request for (the action accepts only these)."""
     agencies = []
-    for org_id in access.user_organization_ids(tk.current_user):
+    for org_id in membership.organization_ids(tk.current_user):
         org = model.Group.get(org_id)
         if org is not None:
             code = org.extras.get("agency_code") or ""
@@ -110,7 +110,7 @@ def _grant_rows(grants: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @access_requests.route("/access-requests")
 def index() -> str:
-    is_approver = access.is_province_approver(tk.current_user)
+    is_approver = tk.h.check_access("daknong_access_request_list", {"role": "approver"})
     tab = request.args.get("tab", "requester")
     if tab not in TABS or (tab == "approver" and not is_approver):
         tab = "requester"
@@ -174,23 +174,6 @@ def _show(request_id: str) -> dict[str, Any]:
         return tk.abort(403, str(error))
 
 
-def _listed(role: str, shown: dict[str, Any]) -> bool:
-    """Whether the request is on the user's list for this role: the action decides roles."""
-    listed = _call("daknong_access_request_list", role=role, dataset_id=shown["dataset_id"])
-    return any(item["id"] == shown["id"] for item in listed)
-
-
-def _permissions(shown: dict[str, Any]) -> dict[str, bool]:
-    """Which forms to offer; the actions check again when a form is posted."""
-    is_provider = _listed("provider", shown)
-    grant = shown.get("grant") or {}
-    return {
-        "decide": (shown["status"] == "submitted" and is_provider)
-        or (shown["status"] == "awaiting_approval" and _listed("approver", shown)),
-        "revoke": grant.get("status") == "granted" and is_provider,
-    }
-
-
 @access_requests.route("/access-requests/<id>")
 def read(id: str) -> str:
     shown = _show(id)
@@ -198,7 +181,6 @@ def read(id: str) -> str:
         "access/read.html",
         {
             "access_request": shown,
-            "may": _permissions(shown),
             "local_time": local_time,
             "local_date": local_date,
         },
@@ -248,13 +230,14 @@ def revoke(id: str) -> Response:
 
 
 def _requestable(typed: str) -> bool:
-    """An active restricted dataset the logged-in agency member may not read yet."""
+    """An active restricted dataset, typed by its name, the agency member may not read yet."""
     user = tk.current_user
-    if not typed or not user.is_authenticated or not access.user_organization_ids(user):
+    if not typed or not user.is_authenticated or not membership.organization_ids(user):
         return False
     dataset = model.Package.get(typed)
     return (
         dataset is not None
+        and dataset.name == typed  # an id never turns into a name (M3): ids keep the 404
         and dataset.type == "dataset"
         and dataset.state == model.State.ACTIVE
         and access.access_level_of(dataset) == access.RESTRICTED

@@ -8,7 +8,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.daknong import access
+from ckanext.daknong import access, membership
 from ckanext.daknong.harvest import schedule, selfcheck
 
 __all__ = ["daknong_harvest_check", "daknong_harvest_status"]
@@ -25,7 +25,8 @@ def daknong_harvest_status(context: dict[str, Any], data_dict: dict[str, Any]) -
     if not _valid_quarter(quarter):
         raise tk.ValidationError({"quarter": [tk._("A quarter looks like 2026Q4.")]})
     user = access.user_object(context)
-    agency_ids = None if access.is_data_administrator(user) else access.user_organization_ids(user)
+    everything = membership.is_data_administrator(user)
+    agency_ids = None if everything else membership.organization_ids(user)
     opens, closes = schedule.window(quarter)
     return {
         "quarter": quarter,

@@ -7,7 +7,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import authz
 
-from ckanext.daknong import access
+from ckanext.daknong import access, membership
 
 __all__ = ["daknong_harvest_check", "daknong_harvest_status"]
 
@@ -16,7 +16,7 @@ def daknong_harvest_status(context: dict[str, Any], data_dict: dict[str, Any]) -
     """Agency users see their own agencies; sysadmins and the data administrator see all."""
     user = access.user_object(context)
     if user is not None and (
-        access.is_data_administrator(user) or access.user_organization_ids(user)
+        membership.is_data_administrator(user) or membership.organization_ids(user)
     ):
         return {"success": True}
     return {"success": False, "msg": tk._("Only agency users can see harvest status.")}

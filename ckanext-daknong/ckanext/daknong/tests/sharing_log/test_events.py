@@ -134,3 +134,31 @@ def test_expiry_is_logged_once_by_the_scheduled_command(
     result = cli.invoke(ckan.cli.cli.ckan, ["daknong", "access", "record-expiries"])
     assert result.exit_code == 0, result.output
     assert "expired grants recorded" in result.output
+
+
+def test_m2_forged_agency_fields_never_reach_the_logged_request_event(app, world, new_entries):
+    """M2 (NĐ 47 Art. 45.1): the log names the requesting agency by its own record's code,
+    whatever code and name the caller sent."""
+    today = dt.date.today()
+    request = _call(
+        app,
+        world.users["consumer_admin"],
+        "daknong_access_request_create",
+        dataset_id=world.datasets["restricted"]["name"],
+        requester_org_id=world.consumer["id"],
+        requester_agency_code="H16.01",
+        requester_agency_name="Ủy ban nhân dân tỉnh (giả mạo)",
+        application="Hệ thống một cửa điện tử",
+        purpose="Giải quyết thủ tục đất đai",
+        intended_use="Tra cứu",
+        requested_data="Số thửa",
+        access_frequency="Hằng ngày",
+        period_start=today.isoformat(),
+        period_end=(today + dt.timedelta(days=10)).isoformat(),
+    )
+
+    (submitted,) = [e for e in new_entries() if e["access_request_id"] == request["id"]]
+    assert submitted["event"] == "request_submitted"
+    assert submitted["requester_agency_code"] == "H16.77"
+    assert submitted["requester_org_id"] == world.consumer["id"]
+    assert request["requester_agency_name"] == "Sở sử dụng"
