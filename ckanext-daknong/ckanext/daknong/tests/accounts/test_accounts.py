@@ -33,7 +33,7 @@ def _login(client, login, password, **extra):
 
 def _logged_in_as(client) -> str:
     """The profile-edit page of the session's user ("" when the session is anonymous)."""
-    page = client.get("/user/edit/", follow_redirects=False)
+    page = client.get("/user/edit", follow_redirects=False)
     return page.get_data(as_text=True) if page.status_code == 200 else ""
 
 
@@ -135,13 +135,13 @@ class TestSessionsM7:
         user = _user()
         client = app.test_client()
         assert _login(client, user["name"], PASSWORD).status_code in (302, 303)
-        stolen = client.get_cookie("ckan").value
+        stolen = client.get_cookie("ckan", domain="test.ckan.net").value
         assert user["name"] in _logged_in_as(client)
 
         client.get("/user/_logout", follow_redirects=False)
 
         thief = app.test_client()
-        thief.set_cookie("ckan", stolen)
+        thief.set_cookie("ckan", stolen, domain="test.ckan.net")
         assert not _logged_in_as(thief)
 
     def test_remember_me_cookie_is_lax_and_dies_at_logout(self, app):
@@ -153,13 +153,14 @@ class TestSessionsM7:
         remember = [h for h in headers if h.startswith("remember_token=")]
         assert remember and all("SameSite=Lax" in h and "HttpOnly" in h for h in remember)
         stolen = {c.key: c.value for c in client._cookies.values()}
+        assert "daknong_remember" in stolen
 
         client.get("/user/_logout", follow_redirects=False)
 
         thief = app.test_client()
         for key, value in stolen.items():
             if key != "ckan":
-                thief.set_cookie(key, value)
+                thief.set_cookie(key, value, domain="test.ckan.net")
         assert not _logged_in_as(thief)
 
     def test_password_change_ends_other_sessions(self, app):
