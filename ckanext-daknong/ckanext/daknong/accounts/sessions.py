@@ -67,11 +67,15 @@ def on_login(user: Any) -> None:
     """Called at every interactive login: bind the session to the current epoch."""
     session[EPOCH_KEY] = epoch(user.id)
     if session.get("_remember") == "set":
+        # The login form may ask for any duration: never longer than the configured maximum.
+        seconds = min(remember_seconds(), int(session.get("_remember_seconds") or 0) or 10**9)
+        session["_remember_seconds"] = seconds
         token = secrets.token_urlsafe(32)
         connect_to_redis().set(
-            f"{PREFIX}:remember:{token}", f"{user.id}:{epoch(user.id)}", ex=remember_seconds()
+            f"{PREFIX}:remember:{token}", f"{user.id}:{epoch(user.id)}", ex=seconds
         )
         g.daknong_remember_token = token
+        g.daknong_remember_seconds = seconds
 
 
 def after_request(response: Any) -> Any:
@@ -82,7 +86,7 @@ def after_request(response: Any) -> Any:
         response.set_cookie(
             REMEMBER_COOKIE,
             token,
-            max_age=remember_seconds(),
+            max_age=g.get("daknong_remember_seconds") or remember_seconds(),
             httponly=True,
             secure=secure,
             samesite="Lax",

@@ -136,7 +136,9 @@ class TestSessionsM7:
         client = app.test_client()
         assert _login(client, user["name"], PASSWORD).status_code in (302, 303)
         stolen = client.get_cookie("ckan", domain="test.ckan.net").value
-        assert user["name"] in _logged_in_as(client)
+        before = app.test_client()
+        before.set_cookie("ckan", stolen, domain="test.ckan.net")
+        assert user["name"] in _logged_in_as(before)  # the copy works until logout
 
         client.get("/user/_logout", follow_redirects=False)
 
@@ -154,6 +156,11 @@ class TestSessionsM7:
         assert remember and all("SameSite=Lax" in h and "HttpOnly" in h for h in remember)
         stolen = {c.key: c.value for c in client._cookies.values()}
         assert "daknong_remember" in stolen
+        before = app.test_client()
+        for key, value in stolen.items():
+            if key != "ckan":
+                before.set_cookie(key, value, domain="test.ckan.net")
+        assert user["name"] in _logged_in_as(before)  # remember-me works until logout
 
         client.get("/user/_logout", follow_redirects=False)
 
@@ -210,3 +217,14 @@ class TestRotation:
             "/api/action/dashboard_activity_list", headers={"Authorization": user["token"]}
         )
         assert response.status_code == 403
+
+
+def test_demo_passwords_meet_the_policy():
+    """M8, QĐ 43 Art. 12.3: the demo accounts written by `make up` satisfy the policy."""
+    from ckanext.daknong import demo
+    from ckanext.daknong.accounts import passwords
+
+    for _ in range(20):
+        password = demo._password()
+        assert len(password) >= 12
+        assert passwords.problems(password) == []
