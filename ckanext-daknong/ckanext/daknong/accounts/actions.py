@@ -19,8 +19,17 @@ def user_create(next_action: Any, context: dict[str, Any], data_dict: dict[str, 
     return next_action(context, data_dict)
 
 
+def _address() -> str:
+    from flask import has_request_context, request
+
+    return (request.remote_addr or "unknown") if has_request_context() else "internal"
+
+
 def _caller(context: dict[str, Any]) -> model.User | None:
-    return context.get("auth_user_obj") or model.User.get(context.get("user") or "")
+    caller = context.get("auth_user_obj")
+    if isinstance(caller, model.User):
+        return caller
+    return model.User.get(context.get("user") or "")
 
 
 @tk.chained_action
@@ -49,11 +58,18 @@ def user_update(next_action: Any, context: dict[str, Any], data_dict: dict[str, 
     # A non-sysadmin editing someone else is refused by CKAN's auth function.
     own = caller is not None and caller.id == user.id
     changing = (new_password or email_changed) and not exempt and own
-    if changing and not user.validate_password(data_dict.get("old_password") or ""):
-        message = tk._(
-            "Give your current password (old_password) to change your password or e-mail address."
-        )
-        raise tk.ValidationError({"old_password": [message]})
+    if changing:
+        # The current-password check is a guessing oracle too: same lock as the login form.
+        locked = throttle.locked_for(user.name, _address())
+        if locked:
+            raise tk.ValidationError({"old_password": [throttle.lockout_message(locked)]})
+        if not user.validate_password(data_dict.get("old_password") or ""):
+            tk.signals.failed_login.send(user.name)
+            message = tk._(
+                "Give your current password (old_password) to change your password or e-mail "
+                "address."
+            )
+            raise tk.ValidationError({"old_password": [message]})
     return next_action(context, data_dict)
 
 

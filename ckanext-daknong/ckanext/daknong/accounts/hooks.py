@@ -9,7 +9,7 @@ import ckan.lib.base as base
 import ckan.lib.helpers as h
 import ckan.plugins.toolkit as tk
 from ckan.common import current_user
-from flask import g, jsonify, make_response, request
+from flask import g, has_request_context, jsonify, make_response, request
 
 from ckanext.daknong.accounts import passwords, sessions, throttle
 
@@ -26,6 +26,8 @@ _EXPIRED_ALLOWED = {
 
 
 def _address() -> str:
+    if not has_request_context():
+        return "internal"
     return request.remote_addr or "unknown"
 
 
