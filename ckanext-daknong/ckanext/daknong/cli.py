@@ -127,3 +127,9 @@ def demo_load(accounts_file: Path | None) -> None:
         f"demo: {len(spec.get('databases', []))} databases and "
         f"{len(spec.get('datasets', []))} datasets loaded"
     )
+
+
+# Accounts (QĐ 43 Art. 12.3)
+from ckanext.daknong.accounts.cli import accounts as _accounts  # noqa: E402
+
+daknong.add_command(_accounts)

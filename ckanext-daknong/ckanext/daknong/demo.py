@@ -15,7 +15,14 @@ TOKEN_NAME = "demo"
 
 
 def _password() -> str:
-    return "Dn-" + secrets.token_urlsafe(12)
+    """A random password that meets the accounts policy (QĐ 43 Art. 12.3: 12+ characters,
+    zxcvbn score 3+); checked here so that a policy change cannot break `make up` silently."""
+    from ckanext.daknong.accounts import passwords
+
+    while True:
+        candidate = "Dn-" + secrets.token_urlsafe(16)
+        if not passwords.problems(candidate):
+            return candidate
 
 
 def ensure_user(context: dict[str, Any], name: str, *, sysadmin: bool = False) -> dict[str, str]:

@@ -9,6 +9,10 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.daknong import access, licenses, resources, search
+from ckanext.daknong.accounts import actions as accounts_actions
+from ckanext.daknong.accounts import hooks as accounts_hooks
+from ckanext.daknong.accounts import passwords as accounts_passwords
+from ckanext.daknong.accounts import sessions as accounts_sessions
 
 
 @tk.blanket.actions
@@ -27,12 +31,17 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IPermissionLabels)
     p.implements(p.ISignal)
+    p.implements(p.IAuthenticator, inherit=True)
+    p.implements(p.IApiToken, inherit=True)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, str(resources.TEMPLATES))
         licenses.configure(config)
+        accounts_sessions.configure(config)
+        accounts_passwords.install_listeners()
 
     # IFacets
 
@@ -63,7 +72,8 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
         return {
             tk.signals.action_succeeded: [
                 {"sender": "organization_update", "receiver": search.reindex_updated_agency}
-            ]
+            ],
+            **accounts_hooks.signal_subscriptions(),
         }
 
     # IPermissionLabels: the access levels of QĐ 43 Art. 10–11
@@ -73,3 +83,24 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
         return access.user_labels(user_obj)
+
+    # IAuthenticator, IMiddleware, IApiToken: accounts rules (QĐ 43 Art. 12.3)
+
+    def identify(self) -> Any:
+        return accounts_hooks.identify()
+
+    def login(self) -> Any:
+        return accounts_hooks.login()
+
+    def logout(self) -> Any:
+        return accounts_hooks.logout()
+
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        app.after_request(accounts_sessions.after_request)
+        return app
+
+    def postprocess_api_token(self, data: dict[str, Any], jti: str, data_dict: dict[str, Any]):
+        return accounts_actions.cap_token_expiry(data)
+
+    def preprocess_api_token(self, data: dict[str, Any]) -> Any:
+        return accounts_actions.refuse_old_token(data)

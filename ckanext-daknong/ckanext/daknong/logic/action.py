@@ -354,3 +354,13 @@ def package_list(next_action: Any, context: dict[str, Any], data_dict: dict[str,
         )
     }
     return [name for name in names if name not in hidden]
+
+
+# Accounts (QĐ 43 Art. 12.3): implemented in ckanext.daknong.accounts.
+from ckanext.daknong.accounts.actions import (  # noqa: E402
+    daknong_user_unlock,
+    user_create,
+    user_update,
+)
+
+__all__ += ["daknong_user_unlock", "user_create", "user_update"]

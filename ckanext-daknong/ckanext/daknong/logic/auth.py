@@ -176,3 +176,11 @@ def resource_show(
     next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
     return _without_identifiers(next_auth(context, data_dict))
+
+
+# Accounts (QĐ 43 Art. 12.3): implemented in ckanext.daknong.accounts.
+from ckanext.daknong.accounts.actions import (  # noqa: E402
+    auth_daknong_user_unlock as daknong_user_unlock,
+)
+
+__all__ += ["daknong_user_unlock"]

@@ -9,6 +9,26 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
+def _strong_factory_passwords() -> None:
+    """Give CKAN's user factories passwords that meet the portal's policy (QĐ 43 Art. 12.3).
+
+    Faker's default password (10 characters) is refused by the policy, as it should be for
+    real users; the policy itself is not relaxed for tests.
+    """
+    import secrets
+
+    import factory
+    from ckan.tests import factories as ckan_factories
+
+    strong = factory.LazyFunction(lambda: "Dn-" + secrets.token_urlsafe(15))
+    for value in vars(ckan_factories).values():
+        if isinstance(value, type) and issubclass(value, ckan_factories.User):
+            value._meta.pre_declarations.update({"password": strong})
+
+
+_strong_factory_passwords()
+
+
 @pytest.fixture
 def clean_db(reset_db, migrate_db_for):
     """CKAN's clean_db rebuilds only core tables: re-apply the plugins' own migrations."""
