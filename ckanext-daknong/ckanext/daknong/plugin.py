@@ -8,7 +8,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.daknong import access, licenses, resources, search
+from ckanext.daknong import access, licenses, resources, search, security
 
 
 @tk.blanket.actions
@@ -27,12 +27,14 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IPermissionLabels)
     p.implements(p.ISignal)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, str(resources.TEMPLATES))
         licenses.configure(config)
+        security.configure(config)
 
     # IFacets
 
@@ -73,3 +75,8 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
         return access.user_labels(user_obj)
+
+    # IMiddleware: security headers on every answer, inert downloads (QĐ 43 Art. 12)
+
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        return security.install(app)
