@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import ckan.plugins.toolkit as tk
 from flask import current_app, request
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from ckanext.daknong import password_reset
 
 CSRF_IGNORE_EXTENSIONS = "ckan.csrf_protection.ignore_extensions"
 
@@ -144,8 +146,49 @@ def _attachment(filename: str | None) -> str:
     return f"attachment; filename=\"{plain or 'download'}\"; filename*=UTF-8''{quote(filename)}"
 
 
+# --- where login and logout may send the user ------------------------------------------------
+
+_REDIRECT_PARAMETERS = ("came_from", "next")
+_LOGIN_ENDPOINTS = ("user.login", "user.logout")
+
+
+def is_local_path(target: str) -> bool:
+    """Whether ``target`` is a path on this portal: ``/x``, never ``//host``, ``/\\host``, ``\\x``.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so any of them makes the
+    target unsafe; upstream's ``url_is_local`` let ``\\evil`` through (then a 500) and
+    ``/\\evil.example`` (an open redirect).
+    """
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return False
+    parsed = urlsplit(target)
+    return not parsed.scheme and not parsed.netloc
+
+
+def drop_unsafe_redirects() -> None:
+    """``before_request`` of login and logout: an off-site ``came_from``/``next`` is ignored.
+
+    The user then lands on CKAN's default page (the dashboard, or "logged out"), as if no
+    target had been given: never a 500, never another site.
+    """
+    if request.endpoint not in _LOGIN_ENDPOINTS:
+        return
+    unsafe = [
+        key
+        for key in _REDIRECT_PARAMETERS
+        if any(not is_local_path(v) for v in request.args.getlist(key))
+    ]
+    if unsafe:
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k not in unsafe]
+        request.args = ImmutableMultiDict(kept)  # type: ignore[misc]
+
+
 def install(app: Any) -> Any:
     """Called from ``IMiddleware.make_middleware`` with CKAN's Flask app."""
+    app.before_request(drop_unsafe_redirects)
     app.after_request(harden_download)
+    password_reset.replace_request_reset(app)
     app.wsgi_app = HeadersMiddleware(app.wsgi_app)
     return app
