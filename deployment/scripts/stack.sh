@@ -137,11 +137,35 @@ pg_log_file() {
   if [[ $data == "$LOCAL/pg" ]]; then echo "$LOGS/postgresql.log"; else echo "$data.log"; fi
 }
 
+# Who may log in (issue 10, Low): no account is trusted. Over TCP every role needs its password
+# (scram-sha-256); on the cluster's private socket only the superuser `postgres`, by peer
+# authentication, for the operating-system account that runs this script (and `postgres`
+# itself): that is the admin route of stack.sh and of the tests' DAKNONG_PG_ADMIN_URL.
+# Written at every start, so a cluster initialised by an earlier version is fixed up too.
+pg_auth_files() {
+  local data=$1 me
+  me=$(id -un)
+  printf '%s\n' \
+    "# Written by deployment/scripts/stack.sh (pg_auth_files); edits are overwritten at start." \
+    "local   all   postgres                 peer map=daknong_admin" \
+    "local   all   all                      reject" \
+    "host    all   all       127.0.0.1/32   scram-sha-256" \
+    "host    all   all       ::1/128        scram-sha-256" | pg_run tee "$data/pg_hba.conf" >/dev/null
+  printf '%s\n' \
+    "# Written by deployment/scripts/stack.sh (pg_auth_files)." \
+    "daknong_admin   postgres   postgres" \
+    "daknong_admin   $me   postgres" | pg_run tee "$data/pg_ident.conf" >/dev/null
+  if pg_run "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    pg_run "$PG_BIN/pg_ctl" -D "$data" reload >/dev/null
+  fi
+}
+
 pg_start() {
   local data sock
   data=$(pg_data_dir)
   sock=$data/socket
   if pg_run "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    pg_auth_files "$data"
     pg_run "$PG_BIN/pg_isready" -q -h "$sock" -p "$DAKNONG_PG_PORT" \
       || die "the portal's PostgreSQL runs on another port than $DAKNONG_PG_PORT: run 'make down' first"
     say "PostgreSQL already running on 127.0.0.1:$DAKNONG_PG_PORT (reused)"
@@ -155,10 +179,11 @@ pg_start() {
     mkdir -p "$data"
     as_root && chown postgres:postgres "$data"
     chmod 700 "$data"
-    pg_run "$PG_BIN/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+    pg_run "$PG_BIN/initdb" -D "$data" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
       -E UTF8 --locale=C.UTF-8 >"$LOGS/pg-init.log" 2>&1 \
       || die "initdb failed (see $LOGS/pg-init.log)"
   fi
+  pg_auth_files "$data"
   pg_run mkdir -p "$sock"
   local log
   log=$(pg_log_file "$data")

@@ -8,7 +8,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.daknong import access, licenses, resources, search
+from ckanext.daknong import access, licenses, resources, search, security
 from ckanext.daknong.accounts import actions as accounts_actions
 from ckanext.daknong.accounts import hooks as accounts_hooks
 from ckanext.daknong.accounts import passwords as accounts_passwords
@@ -42,6 +42,7 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
         licenses.configure(config)
         accounts_sessions.configure(config)
         accounts_passwords.install_listeners()
+        security.configure(config)
 
     # IFacets
 
@@ -84,7 +85,7 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
         return access.user_labels(user_obj)
 
-    # IAuthenticator, IMiddleware, IApiToken: accounts rules (QĐ 43 Art. 12.3)
+    # IAuthenticator, IApiToken: accounts rules (QĐ 43 Art. 12.3)
 
     def identify(self) -> Any:
         return accounts_hooks.identify()
@@ -95,12 +96,15 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     def logout(self) -> Any:
         return accounts_hooks.logout()
 
-    def make_middleware(self, app: Any, config: Any) -> Any:
-        app.after_request(accounts_sessions.after_request)
-        return app
-
     def postprocess_api_token(self, data: dict[str, Any], jti: str, data_dict: dict[str, Any]):
         return accounts_actions.cap_token_expiry(data)
 
     def preprocess_api_token(self, data: dict[str, Any]) -> Any:
         return accounts_actions.refuse_old_token(data)
+
+    # IMiddleware: sessions ended at logout and password change (QĐ 43 Art. 12.3); security
+    # headers on every answer and inert downloads (QĐ 43 Art. 12)
+
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        app.after_request(accounts_sessions.after_request)
+        return security.install(app)

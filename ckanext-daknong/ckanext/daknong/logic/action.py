@@ -24,6 +24,8 @@ __all__: list[str] = [
     "harvest_source_list",
     "organization_show",
     "package_list",
+    "package_show",
+    "resource_show",
     "tag_autocomplete",
     "tag_list",
     "tag_search",
@@ -364,3 +366,32 @@ from ckanext.daknong.accounts.actions import (  # noqa: E402
 )
 
 __all__ += ["daknong_user_unlock", "user_create", "user_update"]
+
+
+# --- a refused read answers like a missing one (Low finding; QĐ 43 Art. 10) ----------------
+
+
+@tk.side_effect_free
+@tk.chained_action
+def package_show(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """A dataset the caller may not read is "not found", exactly like a name that does not exist.
+
+    Upstream answers 403 for an existing private dataset and 404 for a missing name, so anyone
+    could test which restricted names exist. The refusal is still recorded by the sharing log
+    (its auth function marks it before raising), and the web pages, which call this action,
+    answer CKAN's own 404 page.
+    """
+    try:
+        return next_action(context, data_dict)
+    except tk.NotAuthorized:
+        raise tk.ObjectNotFound() from None
+
+
+@tk.side_effect_free
+@tk.chained_action
+def resource_show(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """A resource of a dataset the caller may not read is "not found" (see ``package_show``)."""
+    try:
+        return next_action(context, data_dict)
+    except tk.NotAuthorized:
+        raise tk.ObjectNotFound() from None
