@@ -76,13 +76,24 @@ def harvest_source_show(
     return _sysadmins_only(next_auth, context, data_dict)
 
 
-def harvest_log_list(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
-    """Upstream's action asks for this auth function but defines none: every call was a 500.
-    The log names sources, jobs and remote errors: sysadmins only."""
+# ckanext-harvest collects its auth functions into the same dict as its actions (a shared
+# mutable default argument), so every action is also registered as an "auth function" of the
+# same name: harvest_log_list's check ran the action itself with the check's arguments (500),
+# and the mail helpers became auth functions too. These two never call the next function.
+
+
+@tk.chained_auth_function
+def harvest_log_list(
+    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
+) -> dict[str, Any]:
+    """The log names sources, jobs and remote errors: sysadmins only."""
     return _sysadmins_only(None, context, data_dict)
 
 
-def harvest_abort_failed_jobs(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+@tk.chained_auth_function
+def harvest_abort_failed_jobs(
+    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
+) -> dict[str, Any]:
     """Upstream's action checks nothing; our chained action asks this: sysadmins only."""
     return _sysadmins_only(None, context, data_dict)
 
