@@ -287,9 +287,11 @@ class TestHarvestObjectsAndLogs:
         other = Agency()
         with LocalServer() as portal, LocalServer("127.0.0.2") as portal2:
             shared = FakeCkan(portal, token=TOKEN)
-            shared.add(id="r-1", name="chia-se", title="Dấu hiệu CHIA-SẺ-7731", private=True)
+            shared.add(id="r-1", name="chia-se", title="Dấu hiệu SHARED-MARK-7731", private=True)
             restricted = FakeCkan(portal2, token=TOKEN)
-            restricted.add(id="r-2", name="han-che", title="Dấu hiệu HẠN-CHẾ-7732", private=True)
+            restricted.add(
+                id="r-2", name="han-che", title="Dấu hiệu RESTRICTED-MARK-7732", private=True
+            )
             source = make_source(owner, portal.url, "daknong_ckan")
             source2 = make_source(
                 owner,
@@ -308,7 +310,7 @@ class TestHarvestObjectsAndLogs:
         member = agency_member(owner, "member")
         outsider = agency_member(other, "admin")
         sysadmin = factories.SysadminWithToken()
-        markers = ("CHIA-SẺ-7731", "HẠN-CHẾ-7732")
+        markers = ("SHARED-MARK-7731", "RESTRICTED-MARK-7732")
         for obj in objects:
             for path in (f"/harvest/object/{obj.id}", f"/dataset/harvest_object/{obj.package_id}"):
                 for user in (None, member, outsider):
