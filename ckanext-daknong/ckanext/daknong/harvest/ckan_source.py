@@ -83,7 +83,9 @@ def remote_datasets(source: Source) -> Iterator[dict[str, Any]]:
             "sort": "id asc",
             "include_private": "true" if token else "false",
         }
-        page = _result(fetch.get(base + urlencode(query), token), base, token)
+        page = _result(
+            fetch.get(base + urlencode(query), token, token_origin=source.url), base, token
+        )
         results = page.get("results") or []
         yield from results
         start += len(results)

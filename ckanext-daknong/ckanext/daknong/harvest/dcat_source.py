@@ -16,7 +16,7 @@ from ckanext.dcat.processors import RDFParser
 from ckanext.harvest.interfaces import IHarvester
 
 from ckanext.daknong import codelists
-from ckanext.daknong.harvest import fetch, mapping
+from ckanext.daknong.harvest import fetch, mapping, netguard
 from ckanext.daknong.harvest.engine import DaknongHarvester, Source, SourceError
 from ckanext.daknong.harvest.messages import N_
 
@@ -54,17 +54,33 @@ def rdf_format(url: str, config: dict[str, Any]) -> str:
 
 
 def remote_datasets(source: Source) -> Iterator[dict[str, Any]]:
-    """Datasets of every page; a page that fails or does not parse fails the source."""
+    """Datasets of every page; a page that fails or does not parse fails the source.
+
+    Pages stay on the registered source's origin (scheme, host, port): ``hydra:nextPage``
+    naming another site fails the source before anything is sent there (M6).
+    """
     url: str | None = source.url
     visited: set[str] = set()
+    home = netguard.origin(source.url)
     while url and len(visited) < MAX_PAGES:
         if url in visited:
             raise SourceError(
                 N_("{url}: the catalogue's pages loop back to a page already read", url=url)
             )
+        if netguard.origin(url) != home:
+            # M6: a catalogue that continues on another site is not the registered source;
+            # refused (the token would otherwise travel there, and the records with it).
+            raise SourceError(
+                N_(
+                    "{url}: the catalogue's next page is on another site than the registered "
+                    "source {source}",
+                    url=url,
+                    source=source.url,
+                )
+            )
         visited.add(url)
         parser = RDFParser()
-        body = fetch.get(url, source.token)
+        body = fetch.get(url, source.token, token_origin=source.url)
         try:
             parser.parse(body.decode("utf-8", errors="strict"), rdf_format(url, source.config))
         except (RDFParserException, UnicodeDecodeError, ValueError) as error:

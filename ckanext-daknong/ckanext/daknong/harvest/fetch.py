@@ -3,39 +3,31 @@
 Agency portals are slow, misconfigured or down; a harvest must fail with a clear message
 instead of hanging, filling memory or looping. The API token travels in a header only and
 never appears in an error message, a log line or a harvest error (they are all built here
-from the URL and the status, and the token is scrubbed from anything else).
+from the URL and the status, and the token is scrubbed from anything else). Every request,
+redirects included, goes through ``netguard``'s address guard and to the address it checked.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import ckan.plugins.toolkit as tk
 import requests
 import urllib3.exceptions
+from requests.adapters import HTTPAdapter
 
+from ckanext.daknong.harvest import netguard
+from ckanext.daknong.harvest.errors import FetchError
 from ckanext.daknong.harvest.messages import N_, Message
+
+__all__ = ["FetchError", "Limits", "get", "scrub"]
 
 log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
-
-
-class FetchError(Exception):
-    """A source could not be read; the message is safe to show and to log.
-
-    Raised with a Message: ``str(error)`` is its bilingual text (Vietnamese / English).
-    """
-
-    def __init__(self, message: Message | str) -> None:
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -62,77 +54,95 @@ def scrub(text: str, token: str | None) -> str:
     return text.replace(token, "***") if token else text
 
 
-class Guard(Protocol):
-    """Decides whether an address may be fetched (the self-check's netguard.AddressPolicy)."""
+class _PinnedAdapter(HTTPAdapter):
+    """The transport of every harvest request: guard, pin, and keep the token at home.
 
-    def check_url(self, url: str) -> None: ...
+    ``send`` runs for the first request and for every redirect requests follows, so each one
+    is parsed, resolved once and checked by the address guard; the connection pool is then
+    opened to exactly the checked address, with the host name kept in the Host header and as
+    the TLS server name (certificates are still verified for the host name). The
+    Authorization header leaves only for the registered source's origin (scheme, host,
+    port): a redirect elsewhere arrives without it (M6).
+    """
 
-    def check_address(self, address: str | None, url: str) -> None: ...
-
-
-_guard: contextvars.ContextVar[Guard | None] = contextvars.ContextVar(
-    "daknong_harvest_fetch_guard", default=None
-)
-
-
-@contextlib.contextmanager
-def guarded(guard: Guard) -> Iterator[None]:
-    """Every ``get`` inside, redirects and further pages included, obeys ``guard``."""
-    token = _guard.set(guard)
-    try:
-        yield
-    finally:
-        _guard.reset(token)
-
-
-class _GuardedSession(requests.Session):
-    def __init__(self, guard: Guard) -> None:
-        super().__init__()
+    def __init__(self, guard: netguard.AddressPolicy, token_origin: Any) -> None:
+        super().__init__(max_retries=0)
         self.guard = guard
+        self.token_origin = token_origin
+        self.targets: dict[int, netguard.Target] = {}
 
-    def rebuild_auth(self, prepared_request: Any, response: Any) -> None:
-        # called by requests before it follows each redirect
-        self.guard.check_url(prepared_request.url)
-        super().rebuild_auth(prepared_request, response)
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        target = self.guard.resolve(request.url)
+        if target.origin != self.token_origin:
+            request.headers.pop("Authorization", None)
+        request.headers["Host"] = target.host_header
+        self.targets[id(request)] = target
+        try:
+            return super().send(request, **kwargs)
+        finally:
+            self.targets.pop(id(request), None)
+
+    def get_connection_with_tls_context(
+        self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> Any:
+        target = self.targets[id(request)]
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        host_params["host"] = target.address
+        if target.scheme == "https":
+            pool_kwargs["server_hostname"] = target.host
+            pool_kwargs["assert_hostname"] = target.host
+        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
 
 
-def _peer(response: requests.Response) -> str | None:
-    """The address the connection really reached (not what a second DNS lookup says)."""
-    try:
-        return str(response.raw._fp.fp.raw._sock.getpeername()[0])
-    except (AttributeError, OSError, IndexError):
-        return None
+def _session(guard: netguard.AddressPolicy, token_origin: Any, limits: Limits) -> Any:
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: the guard decides, not a proxy
+    session.max_redirects = limits.max_redirects
+    adapter = _PinnedAdapter(guard, token_origin)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
-def get(url: str, token: str | None = None, limits: Limits | None = None) -> bytes:
-    """GET ``url`` and return its body, or raise FetchError with a safe message."""
+def get(
+    url: str,
+    token: str | None = None,
+    limits: Limits | None = None,
+    token_origin: str | None = None,
+) -> bytes:
+    """GET ``url`` through the address guard and return its body, or raise FetchError.
+
+    ``token`` goes only to the origin of ``token_origin`` (the registered source's address;
+    default ``url`` itself), on the first request as on redirects.
+    """
     limits = limits or Limits.from_config()
     deadline = time.monotonic() + limits.deadline
-    guard = _guard.get()
-    if guard is not None:
-        guard.check_url(url)
-    session = _GuardedSession(guard) if guard is not None else requests.Session()
-    session.max_redirects = limits.max_redirects
+    session = _session(
+        netguard.AddressPolicy.from_config(), netguard.origin(token_origin or url), limits
+    )
     headers = {"User-Agent": "ckanext-daknong-harvester"}
     if token:
         headers["Authorization"] = token
     try:
         with session.get(url, headers=headers, timeout=limits.timeout, stream=True) as response:
-            if guard is not None:
-                guard.check_address(_peer(response), response.url)
             response.raise_for_status()
             return _read_capped(response, limits, url, deadline)
     # `from None`: requests' exceptions carry the prepared request, headers and all.
     except requests.TooManyRedirects:
         raise FetchError(N_("{url}: too many redirects (redirect loop?)", url=url)) from None
-    # The body is read from urllib3 directly (see _read_capped): its errors too.
-    except (requests.Timeout, urllib3.exceptions.TimeoutError):
-        raise FetchError(
-            N_("{url}: timed out after {seconds} s", url=url, seconds=f"{limits.timeout:g}")
-        ) from None
     except requests.HTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
         raise FetchError(N_("{url}: HTTP error {status}", url=url, status=status)) from None
+    # Refused, unreachable, timed out (connecting or reading): one message, so that a fetch
+    # does not tell open ports from closed or filtered ones (M4). The log keeps the kind.
+    except (
+        requests.Timeout,
+        requests.ConnectionError,
+        urllib3.exceptions.TimeoutError,
+        urllib3.exceptions.ProtocolError,
+    ) as error:
+        log.info("harvest fetch %s: %s", url, type(error).__name__)
+        raise FetchError(N_("{url}: cannot connect", url=url)) from None
     except requests.RequestException:
         raise FetchError(N_("{url}: cannot connect", url=url)) from None
     except urllib3.exceptions.HTTPError:

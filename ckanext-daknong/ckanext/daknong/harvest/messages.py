@@ -17,6 +17,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import yaml
 from babel.support import NullTranslations, Translations
 
 I18N = Path(__file__).resolve().parent.parent / "i18n"
@@ -26,7 +27,35 @@ SEPARATOR = " / "
 
 @functools.cache
 def _vietnamese() -> NullTranslations:
-    return Translations.load(str(I18N), ["vi"], DOMAIN)
+    catalogue = Translations.load(str(I18N), ["vi"], DOMAIN)
+    pending = _pending()
+    if not pending:
+        return catalogue
+    in_flight = _Pending(pending)
+    in_flight.add_fallback(catalogue)
+    return in_flight
+
+
+def _pending() -> dict[str, str]:
+    """Translations still in ``i18n/vi-pending*.yaml`` (``make i18n`` moves them into the
+    catalogue and removes the files): stored messages are bilingual from the first day."""
+    found: dict[str, str] = {}
+    for path in sorted(I18N.glob("vi-pending*.yaml")):
+        found.update(
+            {k: v for k, v in (yaml.safe_load(path.read_text("utf-8")) or {}).items() if v}
+        )
+    return found
+
+
+class _Pending(NullTranslations):
+    def __init__(self, messages: dict[str, str]) -> None:
+        super().__init__()
+        self._messages = messages
+
+    def gettext(self, message: str) -> str:
+        if message in self._messages:
+            return self._messages[message]
+        return super().gettext(message)
 
 
 class Message:

@@ -16,6 +16,18 @@ class DaknongHarvestPlugin(p.SingletonPlugin):
     """Quarterly harvesting: schedule, per-agency status, self-check (QĐ 43 Art. 20.3, 21.3)."""
 
     p.implements(p.IClick)
+    p.implements(p.IConfigurable, inherit=True)
+
+    # IConfigurable: the hardening of ckanext-harvest's actions lives here, so this plugin
+    # needs ckanext-harvest (and the core portal) loaded; say so instead of failing later.
+
+    def configure(self, config: Any) -> None:
+        for required in ("daknong", "harvest"):
+            if not p.plugin_loaded(required):
+                raise RuntimeError(
+                    f"the daknong_harvest plugin needs the '{required}' plugin: add it to "
+                    "ckan.plugins before daknong_harvest"
+                )
 
     # IClick: `ckan daknong harvest …` joins the core plugin's `daknong` group.
 

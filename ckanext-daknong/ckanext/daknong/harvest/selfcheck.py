@@ -7,7 +7,6 @@ quarterly window instead of reading a failed harvest afterwards.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -23,7 +22,6 @@ from ckanext.daknong.harvest import (
     ckan_source,
     dcat_source,
     engine,
-    fetch,
     mapping,
     netguard,
     spreadsheet,
@@ -76,16 +74,6 @@ def registered_source(agency: model.Group, source_type: str, url: str | None) ->
     return (matching or sources or [None])[0]
 
 
-def registered_address(agency: model.Group, url: str) -> bool:
-    """Whether ``url`` is the address of one of the agency's registered harvest sources."""
-    return any(
-        (source_url or "").strip() == url.strip()
-        for (source_url,) in model.Session.query(HarvestSource.url)
-        .join(model.Package, model.Package.id == HarvestSource.id)
-        .filter(model.Package.owner_org == agency.id, model.Package.state == model.State.ACTIVE)
-    )
-
-
 def check(
     agency: model.Group,
     source_type: str,
@@ -95,16 +83,15 @@ def check(
 ) -> Report:
     """Read, validate and preview; raise ValidationError (``url``) for an address refused.
 
-    A URL typed by the user that is not one of the agency's registered source addresses is
-    fetched under netguard's rules (QĐ 43 Art. 21.3 asks for a check, not for a way into the
-    portal's network).
+    Every address, typed or registered, is fetched under netguard's rules (QĐ 43 Art. 21.3
+    asks for a check, not for a way into the portal's network); a registered address gets no
+    exemption, since a registered source that points at the portal's own Solr reads every
+    agency's restricted records (C2).
     """
     report = Report(agency=agency.name, source_type=source_type)
-    guard = None
-    if url and upload is None and not registered_address(agency, url):
-        guard = netguard.AddressPolicy.from_config()
+    if url and upload is None:
         try:
-            guard.check_url(url)
+            netguard.AddressPolicy.from_config().check_url(url)
         except netguard.UnsafeAddress as error:
             raise tk.ValidationError({"url": [str(error)]}) from None
     registered = registered_source(agency, source_type, url)
@@ -122,8 +109,7 @@ def check(
         report.fatal = str(N_("the agency has no agency code (QĐ 20)"))
         return report
     try:
-        with fetch.guarded(guard) if guard else contextlib.nullcontext():
-            records = list(_read(source_type, source, upload))
+        records = list(_read(source_type, source, upload))
     except (FetchError, engine.SourceError) as error:
         report.fatal = str(error)
         return report

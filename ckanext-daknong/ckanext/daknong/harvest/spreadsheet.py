@@ -97,7 +97,7 @@ class DaknongSpreadsheetHarvester(DaknongHarvester):
     description = "A CSV or XLSX catalogue following the portal's template"
 
     def read_records(self, source: Source) -> Iterator[mapping.RemoteRecord]:
-        body = fetch.get(source.url, source.token)
+        body = fetch.get(source.url, source.token, token_origin=source.url)
         return read_spreadsheet(body, source.config)
 
 

@@ -21,7 +21,6 @@ __all__: list[str] = [
     "daknong_access_request_show",
     "daknong_agency_merge",
     "daknong_catalogue_show",
-    "harvest_source_list",
     "organization_show",
     "package_list",
     "package_show",
@@ -310,15 +309,6 @@ def bulk_update_public(next_action: Any, context: dict[str, Any], data_dict: dic
 @tk.chained_action
 def bulk_update_private(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
     _refuse_private_flag_change(context, data_dict, private=True)
-    return next_action(context, data_dict)
-
-
-@tk.side_effect_free
-@tk.side_effect_free
-@tk.chained_action
-def harvest_source_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
-    """Upstream checks no authorisation here and returns every source's config."""
-    tk.check_access("harvest_source_list", context, data_dict)
     return next_action(context, data_dict)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan import authz, model
+from ckan import model
 
 from ckanext.daknong import access, grants, membership
 from ckanext.daknong.model.access import AccessGrant, AccessRequest
@@ -19,8 +19,6 @@ __all__: list[str] = [
     "daknong_access_request_show",
     "daknong_agency_merge",
     "daknong_catalogue_show",
-    "harvest_source_list",
-    "harvest_source_show",
     "package_show",
     "resource_show",
 ]
@@ -133,26 +131,6 @@ def daknong_access_grant_revoke(
 
 
 # --- restricting CKAN's own actions ------------------------------------------------------------
-
-
-@tk.chained_auth_function
-def harvest_source_list(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    """Harvest source configs name endpoints and options: sysadmins only (upstream: anyone)."""
-    if authz.is_sysadmin(context.get("user")):
-        return next_auth(context, data_dict)
-    return {"success": False, "msg": tk._("Only system administrators can list harvest sources")}
-
-
-@tk.chained_auth_function
-def harvest_source_show(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    """Sysadmins only, like harvest_source_list."""
-    if authz.is_sysadmin(context.get("user")):
-        return next_auth(context, data_dict)
-    return {"success": False, "msg": tk._("Only system administrators can see harvest sources")}
 
 
 def _without_identifiers(result: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""Actions of the harvest plugin. Thin: check access, call the services, return dicts."""
+"""Actions of the harvest plugin. Thin: check access, call the services, return dicts.
+
+Also the chained ckanext-harvest actions that must decide before they write: upstream's
+``harvest_source_create``, ``_update`` and ``_patch`` only proxy to ``package_*`` and
+``harvest_abort_failed_jobs`` checks nothing; its mail helpers are registered as actions.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,23 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.daknong import access, membership
-from ckanext.daknong.harvest import schedule, selfcheck
+from ckanext.daknong.harvest import netguard, schedule, selfcheck
 
-__all__ = ["daknong_harvest_check", "daknong_harvest_status"]
+__all__ = [
+    "daknong_harvest_check",
+    "daknong_harvest_status",
+    "get_mail_extra_vars",
+    "harvest_abort_failed_jobs",
+    "harvest_source_create",
+    "harvest_source_list",
+    "harvest_source_patch",
+    "harvest_source_update",
+    "prepare_error_mail",
+    "prepare_summary_mail",
+    "send_error_email",
+    "send_mail",
+    "send_summary_email",
+]
 
 
 @tk.side_effect_free
@@ -60,3 +79,70 @@ def daknong_harvest_check(context: dict[str, Any], data_dict: dict[str, Any]) ->
     return selfcheck.check(
         agency, source_type, data_dict.get("url"), data_dict.get("upload"), data_dict.get("config")
     ).as_dict()
+
+
+# --- ckanext-harvest's actions, checked before anything is written (C2) -----------------------
+
+
+def _checked_source(name: str, next_action: Any, context: dict[str, Any], data_dict: Any):
+    """Authorise first (no row may exist after a refusal), then refuse an address the
+    harvest would not fetch anyway, so the sysadmin learns it now and not at the first job."""
+    tk.check_access(name, context, data_dict)
+    url = (data_dict or {}).get("url")
+    if url:
+        try:
+            netguard.AddressPolicy.from_config().check_url(str(url), resolve=False)
+        except netguard.UnsafeAddress as error:
+            raise tk.ValidationError({"url": [str(error)]}) from None
+    return next_action(context, data_dict)
+
+
+@tk.chained_action
+def harvest_source_create(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Upstream proxies to package_create without asking harvest_source_create."""
+    return _checked_source("harvest_source_create", next_action, context, data_dict)
+
+
+@tk.chained_action
+def harvest_source_update(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    return _checked_source("harvest_source_update", next_action, context, data_dict)
+
+
+@tk.chained_action
+def harvest_source_patch(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    return _checked_source("harvest_source_update", next_action, context, data_dict)
+
+
+@tk.side_effect_free
+@tk.chained_action
+def harvest_source_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Upstream checks no authorisation here and returns every source's config."""
+    tk.check_access("harvest_source_list", context, data_dict)
+    return next_action(context, data_dict)
+
+
+@tk.chained_action
+def harvest_abort_failed_jobs(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Upstream aborts jobs for any caller, anonymous included."""
+    tk.check_access("harvest_abort_failed_jobs", context, data_dict)
+    return next_action(context, data_dict)
+
+
+def _not_an_action(name: str) -> Any:
+    """ckanext-harvest's mail helpers: module functions that its plugin registers as actions
+    by accident (signature ``(context, source_id, status)``; over the API a 500 or a mail).
+    Its own code calls them directly, so refusing them as actions changes nothing there."""
+
+    def refuse(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> None:
+        raise tk.NotAuthorized(tk._("This function is not available through the API."))
+
+    refuse.__name__ = name
+    return tk.chained_action(refuse)
+
+
+get_mail_extra_vars = _not_an_action("get_mail_extra_vars")
+prepare_error_mail = _not_an_action("prepare_error_mail")
+prepare_summary_mail = _not_an_action("prepare_summary_mail")
+send_error_email = _not_an_action("send_error_email")
+send_mail = _not_an_action("send_mail")
+send_summary_email = _not_an_action("send_summary_email")

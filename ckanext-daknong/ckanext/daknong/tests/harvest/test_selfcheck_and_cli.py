@@ -111,7 +111,7 @@ class TestSelfCheck:
     def test_the_token_goes_only_to_the_registered_address(self, ckan_config, monkeypatch):
         """An editor typing another address must not make the portal send the agency's token."""
         monkeypatch.setitem(
-            ckan_config, "ckanext.daknong.harvest.selfcheck_allowed_networks", ["127.0.0.0/8"]
+            ckan_config, "ckanext.daknong.harvest.allowed_networks", ["127.0.0.0/8"]
         )
         token = "bi-mat-khong-duoc-lo-77"
         agency = Agency()
@@ -204,7 +204,7 @@ class TestCommands:
             )
 
 
-ALLOWED_NETWORKS = "ckanext.daknong.harvest.selfcheck_allowed_networks"
+ALLOWED_NETWORKS = "ckanext.daknong.harvest.allowed_networks"
 
 
 def _check_url(agency, url: str, user: str | None = None, source_type: str = "daknong_dcat"):
@@ -218,6 +218,13 @@ def _check_url(agency, url: str, user: str | None = None, source_type: str = "da
     )
 
 
+@pytest.fixture
+def no_allow_list(ckan_config, monkeypatch):
+    """test.ini allow-lists loopback for the fake portals; these tests need it refused."""
+    monkeypatch.setitem(ckan_config, ALLOWED_NETWORKS, [])
+
+
+@pytest.mark.usefixtures("no_allow_list")
 class TestSelfCheckAddresses:
     """QĐ 43 Art. 21.3 asks agencies to check their catalogue, not to reach into the portal's
     network: a typed address must be public http(s), or in the allowed networks (SSRF)."""
@@ -277,15 +284,17 @@ class TestSelfCheckAddresses:
         assert report["ok"] is True and len(report["new"]) == 2
         assert [path for path, _, _ in server.requests] == ["/danh-muc.csv"]
 
-    def test_a_registered_source_address_stays_allowed(self, server):
-        """A sysadmin registered it: the agency may check its own source without the option."""
+    def test_a_registered_source_address_gets_no_exemption(self, server, ckan_config):
+        """C2: a registered address skipped the guard; it is now checked like a typed one."""
         agency = Agency()
         server.static("/danh-muc.csv", _csv(ROWS).encode("utf-8"), "text/csv")
+        ckan_config[ALLOWED_NETWORKS] = ["127.0.0.0/8"]
         make_source(agency, server.url + "/danh-muc.csv", "daknong_spreadsheet")
+        ckan_config[ALLOWED_NETWORKS] = []
 
-        report = _check_url(agency, server.url + "/danh-muc.csv", source_type="daknong_spreadsheet")
-
-        assert report["ok"] is True and len(report["new"]) == 2
+        with pytest.raises(tk.ValidationError):
+            _check_url(agency, server.url + "/danh-muc.csv", source_type="daknong_spreadsheet")
+        assert server.requests == []
 
     def test_a_redirect_to_a_refused_address_is_not_followed(self, ckan_config, monkeypatch):
         """Allowed 127.0.0.1 answers with a redirect to 127.0.0.2, which is not allowed."""
