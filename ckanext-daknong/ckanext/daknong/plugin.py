@@ -8,7 +8,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.daknong import access, licenses, resources, search, security
+from ckanext.daknong import access, contracts, licenses, resources, search, security
 from ckanext.daknong.accounts import actions as accounts_actions
 from ckanext.daknong.accounts import hooks as accounts_hooks
 from ckanext.daknong.accounts import passwords as accounts_passwords
@@ -38,6 +38,7 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     # IConfigurer
 
     def update_config(self, config: Any) -> None:
+        contracts.require("daknong")
         tk.add_template_directory(config, str(resources.TEMPLATES))
         licenses.configure(config)
         accounts_sessions.configure(config)
@@ -102,9 +103,14 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     def preprocess_api_token(self, data: dict[str, Any]) -> Any:
         return accounts_actions.refuse_old_token(data)
 
-    # IMiddleware: sessions ended at logout and password change (QĐ 43 Art. 12.3); security
-    # headers on every answer and inert downloads (QĐ 43 Art. 12)
+    # IMiddleware: the application-wide hooks, here rather than as side effects of importing a
+    # views module: "Request access" in place of a restricted dataset's page (NĐ 47 Art. 35.1);
+    # sessions ended at logout and password change (QĐ 43 Art. 12.3); security headers on every
+    # answer and inert downloads (QĐ 43 Art. 12)
 
     def make_middleware(self, app: Any, config: Any) -> Any:
+        from ckanext.daknong.views import access as access_views
+
+        app.before_request(access_views.restricted_dataset_page)
         app.after_request(accounts_sessions.after_request)
         return security.install(app)

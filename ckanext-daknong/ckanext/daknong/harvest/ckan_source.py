@@ -52,8 +52,10 @@ COMMON_FIELDS = (
 
 class DaknongCkanHarvester(DaknongHarvester):
     p.implements(IHarvester)
+    p.implements(p.IConfigurable, inherit=True)
 
     source_type = "daknong_ckan"
+    plugin_name = "daknong_ckan_harvester"
     title = "CKAN (Đắk Nông)"
     description = "An agency's CKAN portal through its Action API, private datasets included"
 

@@ -36,8 +36,10 @@ RESTRICTED = "RESTRICTED"
 
 class DaknongDcatHarvester(DaknongHarvester):
     p.implements(IHarvester)
+    p.implements(p.IConfigurable, inherit=True)
 
     source_type = "daknong_dcat"
+    plugin_name = "daknong_dcat_harvester"
     title = "DCAT (Đắk Nông)"
     description = "A DCAT catalogue in Turtle, RDF/XML or JSON-LD, paged with Hydra"
 

@@ -21,7 +21,7 @@ from ckan.lib.search import rebuild
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError
 
-from ckanext.daknong import agencies
+from ckanext.daknong import agencies, contracts
 from ckanext.daknong.harvest import mapping
 from ckanext.daknong.harvest.fetch import FetchError, scrub
 from ckanext.daknong.harvest.messages import N_, Message
@@ -124,6 +124,12 @@ class DaknongHarvester(HarvesterBase):
     source_type = ""
     title = ""
     description = ""
+    plugin_name = ""  # the entry point's name (setup.py), for the start-up contract
+
+    # IConfigurable: each harvester builds on daknong_harvest (contracts.py)
+
+    def configure(self, config: Any) -> None:
+        contracts.require(self.plugin_name)
 
     # IHarvester
 

@@ -7,6 +7,8 @@ from typing import Any
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.daknong import contracts
+
 
 @tk.blanket.actions
 @tk.blanket.auth_functions
@@ -22,12 +24,7 @@ class DaknongHarvestPlugin(p.SingletonPlugin):
     # needs ckanext-harvest (and the core portal) loaded; say so instead of failing later.
 
     def configure(self, config: Any) -> None:
-        for required in ("daknong", "harvest"):
-            if not p.plugin_loaded(required):
-                raise RuntimeError(
-                    f"the daknong_harvest plugin needs the '{required}' plugin: add it to "
-                    "ckan.plugins before daknong_harvest"
-                )
+        contracts.require("daknong_harvest")
 
     # IClick: `ckan daknong harvest …` joins the core plugin's `daknong` group.
 

@@ -91,8 +91,10 @@ DATABASE_ONLY = (
 
 class DaknongSpreadsheetHarvester(DaknongHarvester):
     p.implements(IHarvester)
+    p.implements(p.IConfigurable, inherit=True)
 
     source_type = "daknong_spreadsheet"
+    plugin_name = "daknong_spreadsheet_harvester"
     title = "Bảng tính (Đắk Nông)"
     description = "A CSV or XLSX catalogue following the portal's template"
 

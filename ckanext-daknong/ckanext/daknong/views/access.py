@@ -245,11 +245,11 @@ def _requestable(typed: str) -> bool:
     )
 
 
-@access_requests.before_app_request
 def restricted_dataset_page() -> tuple[str, int] | None:
     """Offer "Request access" where CKAN would answer 404 (NĐ 47 Art. 35.1).
 
-    Runs before ``dataset.read`` and steps in only for a restricted dataset the agency may
+    An application-wide ``before_request`` hook (registered by the plugin class): runs before
+    ``dataset.read`` and steps in only for a restricted dataset the agency may
     not read; every other dataset page, and every other 404, is CKAN's own. The page shows
     only what the user typed, never the title or description.
     """
