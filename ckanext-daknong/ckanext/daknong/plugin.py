@@ -8,11 +8,11 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.daknong import access, licenses, resources, search
+from ckanext.daknong import access, licenses, policy, resources, search
 
 
-@tk.blanket.actions
-@tk.blanket.auth_functions
+@tk.blanket.actions(policy.plugin_actions)
+@tk.blanket.auth_functions(policy.plugin_auth_functions)
 @tk.blanket.blueprints
 @tk.blanket.cli
 @tk.blanket.config_declarations
@@ -27,6 +27,7 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IPermissionLabels)
     p.implements(p.ISignal)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
 
@@ -65,6 +66,11 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
                 {"sender": "organization_update", "receiver": search.reindex_updated_agency}
             ]
         }
+
+    # IMiddleware: the action policy's gate for every web request (data/action_policy.yaml)
+
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        return policy.register_request_gate(app)
 
     # IPermissionLabels: the access levels of QĐ 43 Art. 10–11
 
