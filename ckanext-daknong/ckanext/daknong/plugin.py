@@ -8,15 +8,15 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.daknong import access, contracts, licenses, resources, search, security
+from ckanext.daknong import access, contracts, licenses, policy, resources, search, security
 from ckanext.daknong.accounts import actions as accounts_actions
 from ckanext.daknong.accounts import hooks as accounts_hooks
 from ckanext.daknong.accounts import passwords as accounts_passwords
 from ckanext.daknong.accounts import sessions as accounts_sessions
 
 
-@tk.blanket.actions
-@tk.blanket.auth_functions
+@tk.blanket.actions(policy.plugin_actions)
+@tk.blanket.auth_functions(policy.plugin_auth_functions)
 @tk.blanket.blueprints
 @tk.blanket.cli
 @tk.blanket.config_declarations
@@ -104,13 +104,15 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
         return accounts_actions.refuse_old_token(data)
 
     # IMiddleware: the application-wide hooks, here rather than as side effects of importing a
-    # views module: "Request access" in place of a restricted dataset's page (NĐ 47 Art. 35.1);
+    # views module: the action policy's gate for every web request (data/action_policy.yaml);
+    # "Request access" in place of a restricted dataset's page (NĐ 47 Art. 35.1);
     # sessions ended at logout and password change (QĐ 43 Art. 12.3); security headers on every
     # answer and inert downloads (QĐ 43 Art. 12)
 
     def make_middleware(self, app: Any, config: Any) -> Any:
         from ckanext.daknong.views import access as access_views
 
+        app = policy.register_request_gate(app)
         app.before_request(access_views.restricted_dataset_page)
         app.after_request(accounts_sessions.after_request)
         return security.install(app)
