@@ -28,7 +28,7 @@ from ckan import model as ckan_model
 from flask import Response, g, has_request_context, jsonify, request
 from sqlalchemy.dialects.postgresql import insert
 
-from ckanext.daknong import access, agencies, grants, membership
+from ckanext.daknong import access, agencies, grants, membership, policy
 from ckanext.daknong.sharing_log import entries, model, retention
 
 log = logging.getLogger(__name__)
@@ -439,18 +439,32 @@ EXTRACTORS: dict[str, ContentAction] = {
 # organization_show with datasets, tag_show, the DCAT actions, package_update's answer) are
 # logged by the inner call. At merge this set is replaced by the policy table: see
 # ``content_actions``.
-CONTENT_ACTIONS: frozenset[str] = frozenset(EXTRACTORS)
+# Actions the policy table marks as returning dataset content whose datasets come from an inner
+# call that this plugin already chains and logs (or that carry no dataset fields): logging them
+# again would write each read twice.
+LOGGED_THROUGH_INNER_CALLS: dict[str, str] = {
+    "dcat_catalog_search": "its datasets come from package_search",
+    "dcat_catalog_show": "its datasets come from package_search",
+    "dcat_dataset_show": "its dataset comes from package_show",
+    "group_package_show": "its datasets come from package_search",
+    "group_show": "its datasets (include_datasets) come from package_search",
+    "organization_show": "its datasets (include_datasets) come from package_search",
+    "user_show": "its datasets (include_datasets) come from package_search",
+    "tag_show": "its datasets (include_datasets) come from package_search",
+    "resource_search": "it returns resources of open datasets only (the raw private column)",
+    "harvest_job_report": "it returns error messages and guids, no dataset fields",
+}
 
 
 def content_actions() -> frozenset[str]:
-    """The names of the actions whose results carry dataset content.
+    """The names of the actions whose results carry dataset content, from the policy table.
 
-    MERGE: replace the body by ``return policy.content_actions()`` (ckanext.daknong.policy,
-    the action policy table). Every name it returns is chained and logged; a name without an
-    entry in ``EXTRACTORS`` falls back to ``_anything_dataset_like`` and fails the test
-    ``test_every_content_action_has_its_own_extractor``.
+    The action policy (``data/action_policy.yaml``, ``content: dataset``) is the one list;
+    every name in it that is not logged through an inner call is chained and logged here. A
+    name without an entry in ``EXTRACTORS`` falls back to ``_anything_dataset_like`` and
+    fails the test ``test_every_content_action_has_its_own_extractor``.
     """
-    return CONTENT_ACTIONS
+    return policy.content_actions() - frozenset(LOGGED_THROUGH_INNER_CALLS)
 
 
 def _core_module(name: str) -> str | None:

@@ -92,6 +92,19 @@ def test_every_content_action_has_its_own_extractor():
     assert capture.content_actions() <= set(capture.EXTRACTORS)
 
 
+def test_the_policy_table_is_the_one_list_of_content_actions():
+    """M5: every action the policy table marks as returning dataset content is either logged
+    here or named with the inner call that logs it; nothing is logged that the table does
+    not mark, so a plugin upgrade that adds a content action is caught in one place."""
+    from ckanext.daknong import policy
+
+    marked = policy.content_actions()
+    assert set(capture.EXTRACTORS) <= marked
+    assert set(capture.LOGGED_THROUGH_INNER_CALLS) <= marked
+    assert not set(capture.EXTRACTORS) & set(capture.LOGGED_THROUGH_INNER_CALLS)
+    assert capture.content_actions() | set(capture.LOGGED_THROUGH_INNER_CALLS) == marked
+
+
 def test_writes_stay_post_only():
     """A chained action's attributes replace the original's: only reads become GET-able."""
     assert all(capture.is_read(name) for name in capture.EXTRACTORS)
