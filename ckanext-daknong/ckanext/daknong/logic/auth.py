@@ -10,6 +10,7 @@ from ckan import authz
 from ckanext.daknong import access, grants
 
 __all__: list[str] = [
+    "activity_show",
     "daknong_access_grant_list",
     "daknong_access_grant_revoke",
     "daknong_access_request_create",
@@ -133,3 +134,14 @@ def resource_show(
     next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
     return _without_identifiers(next_auth(context, data_dict))
+
+
+@tk.auth_allow_anonymous_access
+@tk.chained_auth_function
+def activity_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Upstream reads ``include_data`` unconditionally: a 500 when it is missing (Low finding).
+
+    Missing means false, as the action's documentation says.
+    """
+    data_dict.setdefault("include_data", False)
+    return next_auth(context, data_dict)
