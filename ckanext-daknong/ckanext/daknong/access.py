@@ -185,7 +185,7 @@ def readable_dataset_ids(user: model.User | None, dataset_ids: Any) -> set[str]:
     ids = [str(i) for i in dict.fromkeys(dataset_ids) if i and '"' not in str(i)]
     if not ids:
         return set()
-    labels = None if user is not None and user.sysadmin else user_labels(user)
+    labels = None if getattr(user, "sysadmin", False) else user_labels(user)
     readable: set[str] = set()
     for start in range(0, len(ids), _IDS_PER_QUERY):
         chunk = ids[start : start + _IDS_PER_QUERY]

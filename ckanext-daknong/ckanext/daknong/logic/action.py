@@ -24,7 +24,6 @@ __all__: list[str] = [
     "daknong_catalogue_show",
     "dataset_followee_count",
     "dataset_follower_count",
-    "followee_count",
     "format_autocomplete",
     "harvest_source_list",
     "member_list",
@@ -449,27 +448,15 @@ def am_following_dataset(next_action: Any, context: dict[str, Any], data_dict: d
 @tk.side_effect_free
 @tk.chained_action
 def dataset_followee_count(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
-    """Count only the followed datasets the caller may read, as dataset_followee_list lists."""
+    """The followed datasets the caller may read, as dataset_followee_list lists them.
+
+    Upstream (2.11) validates and authorises, then counts the user's followed groups instead.
+    """
     count = next_action(context, data_dict)
-    if _caller_may_skip_filter(context) or not count:
-        return count
     user = model.User.get(str(data_dict.get("id") or ""))
     if user is None:
         return count
     followed = [f.object_id for f in model.UserFollowingDataset.followee_list(user.id)]
+    if _caller_may_skip_filter(context):
+        return len(followed)
     return len(access.readable_dataset_ids(access.user_object(context), followed))
-
-
-@tk.side_effect_free
-@tk.chained_action
-def followee_count(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
-    """Upstream's total counts followed datasets the caller may not read; count readable ones."""
-    count = next_action(context, data_dict)
-    if _caller_may_skip_filter(context) or not count:
-        return count
-    user = model.User.get(str(data_dict.get("id") or ""))
-    if user is None:
-        return count
-    followed = [f.object_id for f in model.UserFollowingDataset.followee_list(user.id)]
-    readable = access.readable_dataset_ids(access.user_object(context), followed)
-    return count - len(followed) + len(readable)
