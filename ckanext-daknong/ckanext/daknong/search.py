@@ -370,7 +370,8 @@ _LIST_FIELD_ALIAS = re.compile(rf"(^|[\s(+\-!])({'|'.join(LIST_FIELDS)}):")
 
 
 def before_dataset_search(params: dict[str, Any]) -> dict[str, Any]:
-    """Fold plain-text queries and accept our list fields under their schema names."""
+    """Refuse Solr tricks, fold plain-text queries, accept our list fields by schema name."""
+    guard_search_params(params)
     q = params.get("q")
     if isinstance(q, str):
         params["q"] = _alias_list_fields(q) if ":" in q else fold(q)
@@ -383,3 +384,129 @@ def before_dataset_search(params: dict[str, Any]) -> dict[str, Any]:
 
 def _alias_list_fields(query: str) -> str:
     return _LIST_FIELD_ALIAS.sub(rf"\1{MULTI_VALUED_PREFIX}\2:", query)
+
+
+# --- what package_search callers may ask of Solr (M1; QĐ 43 Art. 10) -----------------------
+#
+# CKAN's permission filter is one ``fq``: it limits the documents returned and counted, but not
+# what Solr computes over the whole index (function queries such as ``docfreq``, ``ttf`` or
+# ``numdocs``, score statistics, transformers), nor what other fields of a readable document
+# carry (the permission labels, the unvalidated ``data_dict``). So every parameter that reaches
+# Solr is checked here against what the portal's pages need, the same for every caller
+# (sysadmins included: no page needs more, and a stolen sysadmin token should not get a Solr
+# console). Anything else is refused with a 409, never silently dropped.
+
+# Parameters package_search may pass to Solr, besides those CKAN consumes itself.
+_SOLR_PARAMS = frozenset(
+    {"q", "fq", "fq_list", "fl", "rows", "start", "sort", "facet", "facet.field"}
+    | {"facet.limit", "facet.mincount", "qf", "defType", "mm", "tie", "wt", "df"}
+)
+_CKAN_PARAMS = frozenset(
+    {"extras", "include_private", "include_drafts", "include_deleted", "use_default_schema"}
+    | {"abort_search"}
+)
+_REFUSED_PARAMS = frozenset({"bf", "boost"})
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Stored fields that are the index's bookkeeping, or another form of the whole record.
+_INTERNAL_FIELDS = frozenset(
+    {"permission_labels", "data_dict", "validated_data_dict", "text", "_version_", "index_id"}
+    | {"score", "_root_", "_nest_path_", "_text_"}
+)
+_DEF_TYPES = frozenset({"dismax", "edismax", "lucene"})
+_SORT_CLAUSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+(asc|desc)\s*$", re.IGNORECASE)
+_QF_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\^\d+(\.\d+)?)?$")
+_MM = re.compile(r"^[0-9<>%\-\s]*$")
+_TIE = re.compile(r"^(0(\.\d+)?|1(\.0+)?)$")
+# Local parameters ``{!...}``, also escaped or spaced, and the lucene parser's magic fields.
+_LOCAL_PARAMS = re.compile(r"\{\s*!")
+_MAGIC_FIELDS = re.compile(r"(?<![\w\\])\\?_\\?(q\\?u\\?e\\?r\\?y|v\\?a\\?l)\\?_\s*:", re.I)
+# CKAN's default facets (``search.facets``) and the harvest source list's.
+_DEFAULT_FACET_FIELDS = frozenset(
+    {"organization", "groups", "tags", "res_format", "license_id", "frequency", "source_type"}
+)
+
+
+def allowed_facet_fields() -> frozenset[str]:
+    """Facets the portal's pages use: ours, CKAN's, and any configured in ``search.facets``."""
+    configured = tk.config.get("search.facets") or ""
+    if isinstance(configured, str):
+        configured = configured.split()
+    return (
+        _DEFAULT_FACET_FIELDS
+        | {facet.solr_field for facet in FACETS}
+        | {str(name) for name in configured}
+    )
+
+
+class RefusedSearchParameter(tk.ValidationError, search_index.SearchQueryError):
+    """A 409 from the API (ValidationError) and a 400 page from the web search
+    (which catches SearchQueryError), rather than a 500."""
+
+
+def _refuse(param: str) -> None:
+    raise RefusedSearchParameter(
+        {
+            param: [
+                tk._(
+                    "This search parameter is not allowed: use plain field names, the "
+                    "portal's facets and plain search words or field:value filters."
+                )
+            ]
+        }
+    )
+
+
+def _as_strings(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [] if value is None else [str(value)]
+
+
+def _check_query_text(param: str, value: Any) -> None:
+    for text in _as_strings(value):
+        if _LOCAL_PARAMS.search(text) or _MAGIC_FIELDS.search(text):
+            _refuse(param)
+
+
+def guard_search_params(params: dict[str, Any]) -> None:
+    """Raise ValidationError (409) for any parameter that could read past the permission filter.
+
+    Allowed: plain words and ``field:value`` filters in ``q``/``fq``/``fq_list`` (no local
+    parameters, no ``_query_``/``_val_``), plain stored field names in ``fl`` (not the index's
+    own fields), the portal's facet fields, ``field asc|desc`` sorts, the dismax, edismax or
+    lucene parser with plain ``qf``/``mm``/``tie``, and JSON answers.
+    """
+    for key in params:
+        if key.startswith("ext_"):
+            continue
+        if key in _REFUSED_PARAMS or key not in _SOLR_PARAMS | _CKAN_PARAMS:
+            _refuse(key)
+    for key in ("q", "fq", "fq_list"):
+        _check_query_text(key, params.get(key))
+    for name in _as_strings(params.get("fl")):
+        for field in name.replace(",", " ").split():
+            if not _FIELD_NAME.match(field) or field in _INTERNAL_FIELDS:
+                _refuse("fl")
+    facets = allowed_facet_fields()
+    for field in _as_strings(params.get("facet.field")):
+        if field not in facets:
+            _refuse("facet.field")
+    sort = params.get("sort")
+    if sort not in (None, "", "rank"):
+        for clause in str(sort).split(","):
+            match = _SORT_CLAUSE.match(clause)
+            if not match or match.group(1) in _INTERNAL_FIELDS - {"score"}:
+                _refuse("sort")
+    if params.get("defType") not in (None, "", *_DEF_TYPES):
+        _refuse("defType")
+    for field in str(params.get("qf") or "").split():
+        if not _QF_FIELD.match(field) or field.split("^")[0] in _INTERNAL_FIELDS - {"text"}:
+            _refuse("qf")
+    if not _MM.match(str(params.get("mm") or "")):
+        _refuse("mm")
+    if params.get("tie") not in (None, "") and not _TIE.match(str(params["tie"])):
+        _refuse("tie")
+    if params.get("wt") not in (None, "", "json"):
+        _refuse("wt")
+    if params.get("df") not in (None, "text"):
+        _refuse("df")

@@ -11,6 +11,7 @@ from ckanext.daknong import access, agencies, catalogue, grants
 from ckanext.daknong.logic import schema
 
 __all__: list[str] = [
+    "am_following_dataset",
     "bulk_update_private",
     "bulk_update_public",
     "daknong_access_grant_list",
@@ -21,6 +22,10 @@ __all__: list[str] = [
     "daknong_access_request_show",
     "daknong_agency_merge",
     "daknong_catalogue_show",
+    "dataset_followee_count",
+    "dataset_follower_count",
+    "format_autocomplete",
+    "member_list",
     "organization_show",
     "package_list",
     "package_show",
@@ -385,3 +390,108 @@ def resource_show(next_action: Any, context: dict[str, Any], data_dict: dict[str
         return next_action(context, data_dict)
     except tk.NotAuthorized:
         raise tk.ObjectNotFound() from None
+
+
+# --- listings that name datasets: only those the caller may read (M3, M5; QĐ 43 Art. 10) ------
+
+
+def _caller_may_skip_filter(context: dict[str, Any]) -> bool:
+    """Server-side calls (``ignore_auth``) and sysadmins see every row."""
+    return bool(context.get("ignore_auth")) or authz.is_sysadmin(context.get("user"))
+
+
+@tk.side_effect_free
+@tk.chained_action
+def member_list(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Upstream lists every dataset of a group or agency, private ones included, to anyone.
+
+    Dataset rows (any ``capacity``) are kept only if the caller may read the dataset; one
+    index query for the whole list.
+    """
+    members = next_action(context, data_dict)
+    if _caller_may_skip_filter(context):
+        return members
+    readable = access.readable_dataset_ids(
+        access.user_object(context), (m[0] for m in members if m[1] == "package")
+    )
+    return [m for m in members if m[1] != "package" or m[0] in readable]
+
+
+@tk.side_effect_free
+@tk.chained_action
+def format_autocomplete(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Formats of the resources of datasets the caller may read, most used first.
+
+    Upstream counts every resource in the database. Here one search (a facet on
+    ``res_format``, counted per dataset) answers as the caller.
+    """
+    tk.check_access("format_autocomplete", context, data_dict)
+    query = str(tk.get_or_bust(data_dict, "q")).strip().lower()
+    try:
+        limit = int(data_dict.get("limit") or 5)
+    except (TypeError, ValueError):
+        raise tk.ValidationError({"limit": [tk._("Invalid integer")]}) from None
+    found = tk.get_action("package_search")(
+        {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
+        {
+            "q": "*:*",
+            "rows": 0,
+            "include_private": True,
+            "facet.field": ["res_format"],
+            "facet.limit": -1,
+            "facet.mincount": 1,
+        },
+    )
+    counts: dict[str, int] = {}
+    for name, count in found["facets"].get("res_format", {}).items():
+        if query in name.lower():
+            counts[name.lower()] = counts.get(name.lower(), 0) + count
+    return sorted(counts, key=lambda name: (-counts[name], name))[: max(limit, 0)]
+
+
+def _not_found_dataset() -> tk.ValidationError:
+    """What upstream answers for a dataset that does not exist (package_id_or_name_exists)."""
+    return tk.ValidationError({"id": [f"{tk._('Not found')}: {tk._('Dataset')}"]})
+
+
+def _refuse_unreadable_dataset(context: dict[str, Any], data_dict: dict[str, Any]) -> None:
+    """A dataset the caller may not read answers exactly like one that does not exist."""
+    if _caller_may_skip_filter(context):
+        return
+    dataset = model.Package.get(str(data_dict.get("id") or ""))
+    if dataset is not None and not access.readable_dataset_ids(
+        access.user_object(context), [dataset.id]
+    ):
+        raise _not_found_dataset()
+
+
+@tk.side_effect_free
+@tk.chained_action
+def dataset_follower_count(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Upstream answers a count for any existing name: an existence signal (QĐ 43 Art. 10)."""
+    _refuse_unreadable_dataset(context, data_dict)
+    return next_action(context, data_dict)
+
+
+@tk.side_effect_free
+@tk.chained_action
+def am_following_dataset(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    _refuse_unreadable_dataset(context, data_dict)
+    return next_action(context, data_dict)
+
+
+@tk.side_effect_free
+@tk.chained_action
+def dataset_followee_count(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """The followed datasets the caller may read, as dataset_followee_list lists them.
+
+    Upstream (2.11) validates and authorises, then counts the user's followed groups instead.
+    """
+    count = next_action(context, data_dict)
+    user = model.User.get(str(data_dict.get("id") or ""))
+    if user is None:
+        return count
+    followed = [f.object_id for f in model.UserFollowingDataset.followee_list(user.id)]
+    if _caller_may_skip_filter(context):
+        return len(followed)
+    return len(access.readable_dataset_ids(access.user_object(context), followed))

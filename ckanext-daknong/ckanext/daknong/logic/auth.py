@@ -11,6 +11,7 @@ from ckanext.daknong import access, grants, membership
 from ckanext.daknong.model.access import AccessGrant, AccessRequest
 
 __all__: list[str] = [
+    "activity_show",
     "daknong_access_grant_list",
     "daknong_access_grant_revoke",
     "daknong_access_request_create",
@@ -154,6 +155,17 @@ def resource_show(
     next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
 ) -> dict[str, Any]:
     return _without_identifiers(next_auth(context, data_dict))
+
+
+@tk.auth_allow_anonymous_access
+@tk.chained_auth_function
+def activity_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]):
+    """Upstream reads ``include_data`` unconditionally: a 500 when it is missing (Low finding).
+
+    Missing means false, as the action's documentation says.
+    """
+    data_dict.setdefault("include_data", False)
+    return next_auth(context, data_dict)
 
 
 # Accounts (QĐ 43 Art. 12.3): implemented in ckanext.daknong.accounts.
