@@ -30,7 +30,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan import authz, model
 
-from ckanext.daknong import access, resources
+from ckanext.daknong import access, membership, resources
 
 PUBLIC = "public"
 PUBLIC_FILTERED = "public_filtered"
@@ -100,7 +100,7 @@ def refusal(policy: str | None, user: model.User | None) -> str | None:
     if policy == LOGGED_IN:
         return None
     if policy == AGENCY_USER:
-        if access.user_organization_ids(user):
+        if membership.organization_ids(user):
             return None
         return tk._("Only members of an agency can do this.")
     return tk._("Only system administrators can do this.")
