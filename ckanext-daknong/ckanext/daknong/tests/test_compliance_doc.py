@@ -28,6 +28,7 @@ def test_every_article_the_issues_name_has_a_row():
         "QĐ 43 Art. 9",
         "QĐ 43 Art. 10",
         "QĐ 43 Art. 11",
+        "QĐ 43 Art. 12.3",
         "QĐ 43 Art. 20.1",
         "QĐ 43 Art. 20.3",
         "Art. 21.3",
