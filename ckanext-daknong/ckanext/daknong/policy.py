@@ -400,6 +400,9 @@ def gate_request() -> Any:
         return None
     if endpoint.startswith("api."):
         return _api_refusal(message)
+    if user is None and route_policy_of(endpoint) != DISABLED and flask.request.method == "GET":
+        # a page behind a gate: anonymous visitors are sent to log in, and come back after
+        return tk.redirect_to("user.login", came_from=flask.request.full_path)
     return tk.abort(403, message)
 
 
