@@ -53,15 +53,15 @@ ROUTES_OF_UNLOADED_PLUGINS = {"datastore.dump"}
 KNOWN_500: dict[str, str] = {
     "group_autocomplete": "CKAN core reads data_dict['q'] unchecked: KeyError without q",
     "organization_autocomplete": "CKAN core reads data_dict['q'] unchecked: KeyError without q",
-    "group_member_create": "CKAN core _group_or_org_member_create: KeyError without id/username",
-    "group_member_delete": "CKAN core _group_or_org_member_delete: KeyError without username",
+    "group_member_create": "CKAN core: unhandled exception without id/username/role (cause not traced)",
+    "group_member_delete": "CKAN core: unhandled exception on missing or unknown id/username (not traced)",
     "organization_member_create": "same as group_member_create",
     "organization_member_delete": "same as group_member_delete",
-    "user_invite": "CKAN core user_invite: unvalidated input raises before the error answer",
+    "user_invite": "CKAN core user_invite: reads data['group_id'] after validation (KeyError)",
 }
 # Content routes whose upstream view lets a logic exception escape (a 500 in production).
 KNOWN_ROUTE_500: dict[str, str] = {
-    "activity.package_changes_multiple": "ckanext-activity: activity_show(id=None) NotFound escapes",
+    "activity.package_changes_multiple": "activity: NotFound of activity_show(id=None) escapes",
     "activity.organization_changes_multiple": "same, without new_id/old_id",
     "activity.group_changes_multiple": "same, without new_id/old_id",
     "activity.user_activity": "ckanext-activity: NotAuthorized of user_show escapes for anonymous",
