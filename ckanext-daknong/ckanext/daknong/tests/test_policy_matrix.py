@@ -53,8 +53,8 @@ ROUTES_OF_UNLOADED_PLUGINS = {"datastore.dump"}
 KNOWN_500: dict[str, str] = {
     "group_autocomplete": "CKAN core reads data_dict['q'] unchecked: KeyError without q",
     "organization_autocomplete": "CKAN core reads data_dict['q'] unchecked: KeyError without q",
-    "group_member_create": "CKAN core: unhandled exception without id/username/role (cause not traced)",
-    "group_member_delete": "CKAN core: unhandled exception on missing or unknown id/username (not traced)",
+    "group_member_create": "core: unhandled exception without id/username/role (not traced)",
+    "group_member_delete": "core: unhandled exception on missing id/username (not traced)",
     "organization_member_create": "same as group_member_create",
     "organization_member_delete": "same as group_member_delete",
     "user_invite": "CKAN core user_invite: reads data['group_id'] after validation (KeyError)",
