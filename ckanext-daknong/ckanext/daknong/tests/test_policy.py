@@ -165,8 +165,12 @@ def test_c1_harvest_routes_refuse_anonymous_and_agency_users(app, people, path):
     """C1 (QĐ 43 Art. 10): the harvested record of shared and restricted datasets was served
     to anonymous users at these routes; now only sysadmins reach them."""
     target = path.format(id="a" * 36)
-    for role in ("anonymous", "outsider", "member"):
+    for role in ("outsider", "member"):
         assert app.get(target, headers=people[role]).status_code == 403
+    # anonymous visitors are sent to log in, never shown the page
+    anonymous = app.get(target, headers=people["anonymous"], follow_redirects=False)
+    assert anonymous.status_code == 302
+    assert "/user/login" in anonymous.headers["Location"]
     assert app.get(target, headers=people["sysadmin"]).status_code != 403
 
 
