@@ -147,13 +147,20 @@ class TestFloor:
         assert row["retain_until"] == row["occurred_at"] + relativedelta(months=84)
 
     def test_the_floor_message_is_bilingual(self):
-        """Users read it in Vietnamese first: the translation waits for `make i18n`."""
-        import yaml
+        """Users read it in Vietnamese first: the catalogue translates it."""
+        from babel.messages.pofile import read_po
 
         from ckanext.daknong.logic import validators
 
-        pending = Path(validators.__file__).parents[1] / "i18n" / "vi-pending-slog.yaml"
-        translations = yaml.safe_load(pending.read_text(encoding="utf-8"))
+        catalogue = (
+            Path(validators.__file__).parents[1]
+            / "i18n"
+            / "vi"
+            / "LC_MESSAGES"
+            / "ckanext-daknong.po"
+        )
+        with catalogue.open("rb") as stream:
+            translations = {m.id: m.string for m in read_po(stream) if m.id}
         (msgid,) = [m for m in translations if m.startswith("The sharing log is kept at least")]
         assert "%(floor)s tháng" in translations[msgid]
 
