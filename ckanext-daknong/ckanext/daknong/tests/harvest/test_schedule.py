@@ -224,7 +224,8 @@ class TestStatusPage:
     def test_anonymous_users_and_users_without_agency_are_refused(self, app):
         loner = factories.UserWithToken()
 
-        assert app.get("/harvest-status").status_code == 403
+        anonymous = app.get("/harvest-status", follow_redirects=False)
+        assert anonymous.status_code == 302 and "/user/login" in anonymous.headers["Location"]
         assert (
             app.get("/harvest-status", headers={"Authorization": loner["token"]}).status_code == 403
         )
