@@ -28,7 +28,7 @@ export DAKNONG_WEB_WORKERS=${DAKNONG_WEB_WORKERS:-2}
 export DAKNONG_DB_USER=ckan_default DAKNONG_DB_PASSWORD=${DAKNONG_DB_PASSWORD:-pass}
 export DAKNONG_DB_NAME=ckan_default DAKNONG_TEST_DB_NAME=ckan_test
 export DAKNONG_LOCAL=$LOCAL
-export DAKNONG_PLUGINS=${DAKNONG_PLUGINS:-"activity daknong daknong_sharing_log scheming_datasets scheming_organizations harvest ckan_harvester dcat dcat_rdf_harvester daknong_harvest daknong_ckan_harvester daknong_dcat_harvester daknong_spreadsheet_harvester"}
+export DAKNONG_PLUGINS=${DAKNONG_PLUGINS:-"activity daknong daknong_sharing_log scheming_datasets scheming_organizations harvest dcat daknong_harvest daknong_ckan_harvester daknong_dcat_harvester daknong_spreadsheet_harvester"}
 PG_BIN=${DAKNONG_PG_BIN:-/usr/lib/postgresql/15/bin}
 APT_PACKAGES=(postgresql-15 postgresql-client-15 redis-server libpq-dev gcc make curl python3-dev libmagic1
               python3-venv openjdk-17-jdk-headless maven)

@@ -56,9 +56,7 @@ IMAGE_SRC = "/srv/app/src/ckanext-daknong"
 REQUIRED_SERVICES = ("ckan", "harvest-gather", "harvest-fetch", "scheduler", "solr", "db", "redis")
 PORTAL_SERVICES = ("ckan", "harvest-gather", "harvest-fetch", "scheduler")
 PLUGINS = (
-    "activity daknong daknong_sharing_log scheming_datasets scheming_organizations harvest "
-    "ckan_harvester dcat "
-    "dcat_rdf_harvester"
+    "activity daknong daknong_sharing_log scheming_datasets scheming_organizations harvest dcat"
 ).split()
 REQUIRED_PLUGINS = (
     "daknong",

@@ -12,6 +12,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
+from ckanext.harvest.model import HarvestSource
 
 from ckanext.daknong import access, membership
 from ckanext.daknong.harvest import netguard, schedule, selfcheck
@@ -84,10 +85,45 @@ def daknong_harvest_check(context: dict[str, Any], data_dict: dict[str, Any]) ->
 # --- ckanext-harvest's actions, checked before anything is written (C2) -----------------------
 
 
+def _stored_source_type(data_dict: dict[str, Any]) -> str | None:
+    ref = data_dict.get("id") or data_dict.get("name")
+    if not ref:
+        return None
+    source = HarvestSource.get(str(ref))
+    if source is None:
+        package = model.Package.get(str(ref))
+        source = HarvestSource.get(package.id) if package is not None else None
+    return source.type if source is not None else None
+
+
+def _check_guarded_type(context: dict[str, Any], data_dict: dict[str, Any]) -> None:
+    """Only the portal's harvesters fetch through the address guard (``netguard``); a source
+    of any other type (ckanext-harvest's ``ckan``, ckanext-dcat's ``dcat_rdf``, should their
+    plugins be enabled) would fetch what its address says, loopback and private networks
+    included. The harvest benchmark, an internal caller, says so in the context to register
+    the stock harvester it measures against; no API or web request can set that key."""
+    if context.get("daknong_unguarded_harvester"):
+        return
+    source_type = data_dict.get("source_type") or _stored_source_type(data_dict)
+    if source_type is not None and source_type not in selfcheck.SOURCE_TYPES:
+        raise tk.ValidationError(
+            {
+                "source_type": [
+                    tk._(
+                        "This source type does not fetch through the portal's address guard; "
+                        "use one of: {types}."
+                    ).format(types=", ".join(sorted(selfcheck.SOURCE_TYPES)))
+                ]
+            }
+        )
+
+
 def _checked_source(name: str, next_action: Any, context: dict[str, Any], data_dict: Any):
-    """Authorise first (no row may exist after a refusal), then refuse an address the
-    harvest would not fetch anyway, so the sysadmin learns it now and not at the first job."""
+    """Authorise first (no row may exist after a refusal), then refuse a harvester that
+    fetches outside the address guard and an address the harvest would not fetch anyway,
+    so the sysadmin learns it now and not at the first job."""
     tk.check_access(name, context, data_dict)
+    _check_guarded_type(context, data_dict or {})
     url = (data_dict or {}).get("url")
     if url:
         try:

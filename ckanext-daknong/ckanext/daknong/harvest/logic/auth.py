@@ -112,32 +112,27 @@ def _is_harvest_source(context: dict[str, Any], data_dict: dict[str, Any]) -> bo
     return package is not None and package.type == HARVEST_TYPE
 
 
-@tk.chained_auth_function
-def package_create(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    """An agency admin may create datasets, but not harvest sources (C2): upstream's
-    harvest_source_create only asks package_create, which says yes to agency admins."""
-    if _is_harvest_source(context, data_dict or {}):
-        return _sysadmins_only(next_auth, context, data_dict)
-    return next_auth(context, data_dict)
+def _sources_for_sysadmins(name: str, doc: str) -> Any:
+    """A chained ``package_<verb>`` auth: harvest sources are datasets of type "harvest", and
+    upstream's source and job actions only ask ``package_*``, which says yes to agency admins
+    (C2). Other datasets go on to the next auth function unchanged."""
+
+    def auth(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+        if _is_harvest_source(context, data_dict or {}):
+            return _sysadmins_only(next_auth, context, data_dict)
+        return next_auth(context, data_dict)
+
+    auth.__name__ = auth.__qualname__ = name
+    auth.__doc__ = doc
+    return tk.chained_auth_function(auth)
 
 
-@tk.chained_auth_function
-def package_update(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    """Changing a source (its address above all) is for sysadmins, also on the agency's own
-    source: upstream's harvest_source_update, _patch and job creation all ask this (C2)."""
-    if _is_harvest_source(context, data_dict or {}):
-        return _sysadmins_only(next_auth, context, data_dict)
-    return next_auth(context, data_dict)
-
-
-@tk.chained_auth_function
-def package_delete(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    if _is_harvest_source(context, data_dict or {}):
-        return _sysadmins_only(next_auth, context, data_dict)
-    return next_auth(context, data_dict)
+package_create = _sources_for_sysadmins(
+    "package_create", "An agency admin may create datasets, but not harvest sources."
+)
+package_update = _sources_for_sysadmins(
+    "package_update",
+    "Changing a source (its address above all) is for sysadmins, also on the agency's own "
+    "source: harvest_source_update, _patch and harvest_job_create ask this.",
+)
+package_delete = _sources_for_sysadmins("package_delete", "Deleting a source: sysadmins only.")

@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 import socket
 
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import pytest
 import sqlalchemy as sa
 from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-from ckanext.harvest.model import HarvestObject
+from ckanext.harvest.interfaces import IHarvester
+from ckanext.harvest.model import HarvestObject, HarvestSource
 
-from ckanext.daknong.harvest import fetch, netguard
+from ckanext.daknong.harvest import fetch, netguard, selfcheck
+from ckanext.daknong.harvest.engine import DaknongHarvester
 from ckanext.daknong.tests.factories import Agency, agency_member
 from ckanext.daknong.tests.harvest.helpers import make_source, run_job, set_token
 from ckanext.daknong.tests.harvest.servers import FakeCkan, LocalServer, Reply
@@ -214,6 +217,79 @@ class TestAddressGuard:
                     fetch.get(url, limits=limits)
                 messages.append(str(failed.value).replace(url, "URL"))
         assert messages[0] == messages[1] == "URL: không kết nối được / URL: cannot connect"
+
+
+def _plugins_with_the_stock_harvester() -> str:
+    plugins = tk.config.get("ckan.plugins") or ""
+    names = plugins.split() if isinstance(plugins, str) else list(plugins)
+    assert "daknong_harvest" in names, "the test configuration is loaded at collection"
+    return " ".join([*names, "ckan_harvester"])
+
+
+class TestOnlyGuardedHarvestersFetch:
+    """Every harvest fetch passes one address guard: ckanext-harvest's stock CKAN harvester and
+    ckanext-dcat's RDF harvester fetch with their own HTTP code, so they are not enabled, and a
+    source of their type is refused should one be (QĐ 43 Art. 12.3)."""
+
+    def test_every_enabled_harvester_is_one_of_the_portals(self):
+        harvesters = list(p.PluginImplementations(IHarvester))
+
+        assert all(isinstance(harvester, DaknongHarvester) for harvester in harvesters)
+        assert {h.info()["name"] for h in harvesters} == set(selfcheck.SOURCE_TYPES)
+
+    @pytest.mark.ckan_config("ckan.plugins", _plugins_with_the_stock_harvester())
+    def test_a_stock_source_is_refused_even_to_a_sysadmin(self, app):
+        agency = Agency()
+        admin = factories.SysadminWithToken()
+        sources = _count("harvest_source")
+
+        answer = _api(
+            app,
+            "harvest_source_create",
+            admin,
+            name="nguon-ckan-goc",
+            title="Nguồn CKAN gốc",
+            url="http://127.0.0.1:8983/solr/ckan/select?q=*:*&wt=csv",
+            source_type="ckan",
+            frequency="MANUAL",
+            owner_org=agency["id"],
+            config="{}",
+        )
+
+        assert answer.status_code == 409, answer.body
+        [message] = answer.json["error"]["source_type"]
+        assert message.startswith("Loại nguồn này không tải qua bộ kiểm tra địa chỉ")
+        assert "daknong_ckan, daknong_dcat, daknong_spreadsheet" in message
+        assert _count("harvest_source") == sources
+
+    @pytest.mark.ckan_config("ckan.plugins", _plugins_with_the_stock_harvester())
+    def test_a_stock_source_already_registered_cannot_be_changed(self, app):
+        agency = Agency()
+        admin = factories.SysadminWithToken()
+        source = call_action(
+            "harvest_source_create",
+            context={"user": admin["name"], "daknong_unguarded_harvester": True},
+            name="nguon-ckan-cu",
+            title="Nguồn CKAN cũ",
+            url="http://example.org/ckan",
+            source_type="ckan",
+            frequency="MANUAL",
+            owner_org=agency["id"],
+            config="{}",
+        )
+
+        answer = _api(
+            app,
+            "harvest_source_patch",
+            admin,
+            id=source["id"],
+            url="http://127.0.0.1:8983/solr/ckan/select?q=*:*&wt=csv",
+        )
+
+        assert answer.status_code == 409, answer.body
+        assert "source_type" in answer.json["error"]
+        model.Session.remove()
+        assert HarvestSource.get(source["id"]).url == "http://example.org/ckan"
 
 
 def _server_on(host: str, port: int) -> LocalServer:
