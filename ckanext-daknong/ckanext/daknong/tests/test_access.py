@@ -436,7 +436,7 @@ HARVEST_MARKERS = {
 def harvest_source(world) -> dict[str, str]:
     """A real CKAN harvest source of the owner agency, made by a sysadmin; returns its markers.
 
-    Its config carries a credential: nobody but sysadmins may see any of it.
+    Its config carries a marker: nobody but sysadmins may see any of it.
     """
     source = call_action(
         "harvest_source_create",
@@ -444,12 +444,10 @@ def harvest_source(world) -> dict[str, str]:
         name=HARVEST_MARKERS["name"],
         title=f"Nguồn {HARVEST_MARKERS['title']}",
         url=f"http://127.0.0.1:1/{HARVEST_MARKERS['url']}/",
-        source_type="ckan",
+        source_type="daknong_ckan",
         frequency="MANUAL",
         owner_org=world.owner["id"],
-        config=json.dumps(
-            {"api_key": HARVEST_MARKERS["config"], "default_extras": {"nguon": "kin"}}
-        ),
+        config=json.dumps({"default_extras": {"nguon": HARVEST_MARKERS["config"]}}),
     )
     assert HARVEST_MARKERS["config"] in source["config"]
     return {**HARVEST_MARKERS, "id": source["id"]}

@@ -11,14 +11,8 @@ cookie; the "other site" posts with that cookie, its own ``Origin`` and no token
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -27,52 +21,19 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.daknong.model.access import AccessRequest
+from ckanext.daknong.tests import live_portal
 from ckanext.daknong.tests.factories import Agency
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
 PASSWORD = "Ca-phe-Buon-Don-2026!"
 TOKEN = re.compile(r'name="_csrf_token"\s+value="([^"]+)"')
 EVIL = {"Origin": "http://evil.example", "Referer": "http://evil.example/trap.html"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def portal(with_plugins, clean_db, clean_index, tmp_path) -> Iterator[str]:
     """gunicorn (1 worker) on a free loopback port with test.ini; yields its base URL."""
-    port = _free_port()
-    log = tmp_path / "gunicorn.log"
-    env = dict(os.environ, CKAN_INI=str(REPO_ROOT / "test.ini"))
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:application"],
-            cwd=REPO_ROOT / "deployment",
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                requests.get(f"{base}/api/3/action/status_show", timeout=2)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.3)
-        else:
-            pytest.fail("gunicorn did not answer within 90 s")
+    with live_portal.gunicorn(tmp_path, workers=1) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _token(session: requests.Session, url: str) -> str:

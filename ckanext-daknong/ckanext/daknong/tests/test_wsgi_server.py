@@ -2,61 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 from ckan.tests import factories
 
 from ckanext.daknong.tests.factories import Agency
-
-REPO_ROOT = Path(__file__).resolve().parents[4]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from ckanext.daknong.tests.live_portal import gunicorn
 
 
 @pytest.fixture
 def live_portal(ckan_config, tmp_path) -> Iterator[str]:
-    """Start gunicorn on a free port with the test configuration; yield its base URL."""
-    port = _free_port()
-    log = tmp_path / "gunicorn.log"
-    env = dict(os.environ, CKAN_INI=str(REPO_ROOT / "test.ini"))
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:application"],
-            cwd=REPO_ROOT / "deployment",
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                requests.get(f"{base}/api/3/action/status_show", timeout=2)
-                break
-            except (requests.ConnectionError, requests.Timeout):  # workers still loading
-                time.sleep(0.3)
-        else:
-            pytest.fail("gunicorn did not answer within 90 s")
+    """gunicorn (2 workers) on a free port with the test configuration; yields its base URL."""
+    with gunicorn(tmp_path, workers=2) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")

@@ -60,42 +60,38 @@ def _sysadmins_only(
     return {"success": False, "msg": tk._("Only system administrators can manage harvesting.")}
 
 
-@tk.chained_auth_function
-def harvest_source_list(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    """Harvest source configs name endpoints and options: sysadmins only (upstream: anyone)."""
-    return _sysadmins_only(next_auth, context, data_dict)
+def _for_sysadmins(name: str, doc: str, *, ask_next: bool) -> Any:
+    """A chained auth for ``name``: sysadmins only; with ``ask_next`` upstream's check too."""
+
+    def auth(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+        return _sysadmins_only(next_auth if ask_next else None, context, data_dict)
+
+    auth.__name__ = auth.__qualname__ = name
+    auth.__doc__ = doc
+    return tk.chained_auth_function(auth)
 
 
-@tk.chained_auth_function
-def harvest_source_show(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    """Sysadmins only, like harvest_source_list."""
-    return _sysadmins_only(next_auth, context, data_dict)
-
+harvest_source_list = _for_sysadmins(
+    "harvest_source_list",
+    "Harvest source configs name endpoints and options: sysadmins only (upstream: anyone).",
+    ask_next=True,
+)
+harvest_source_show = _for_sysadmins(
+    "harvest_source_show", "Sysadmins only, like harvest_source_list.", ask_next=True
+)
 
 # ckanext-harvest collects its auth functions into the same dict as its actions (a shared
 # mutable default argument), so every action is also registered as an "auth function" of the
 # same name: harvest_log_list's check ran the action itself with the check's arguments (500),
 # and the mail helpers became auth functions too. These two never call the next function.
-
-
-@tk.chained_auth_function
-def harvest_log_list(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    """The log names sources, jobs and remote errors: sysadmins only."""
-    return _sysadmins_only(None, context, data_dict)
-
-
-@tk.chained_auth_function
-def harvest_abort_failed_jobs(
-    next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-) -> dict[str, Any]:
-    """Upstream's action checks nothing; our chained action asks this: sysadmins only."""
-    return _sysadmins_only(None, context, data_dict)
+harvest_log_list = _for_sysadmins(
+    "harvest_log_list", "The log names sources, jobs and remote errors.", ask_next=False
+)
+harvest_abort_failed_jobs = _for_sysadmins(
+    "harvest_abort_failed_jobs",
+    "Upstream's action checks nothing; our chained action asks this.",
+    ask_next=False,
+)
 
 
 # --- harvest sources are datasets of type "harvest": the package_* paths too --------------------

@@ -1,0 +1,56 @@
+"""The portal under gunicorn (the production WSGI server) on a free loopback port, with the
+test configuration, for the tests that need real HTTP: cookies, CSRF tokens, several workers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from ckanext.daknong.tests.smtp_server import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+START_SECONDS = 90
+
+
+@contextlib.contextmanager
+def gunicorn(log_dir: Path, workers: int = 1) -> Iterator[str]:
+    """Start gunicorn with ``workers`` workers; yield its base URL; stop it afterwards.
+
+    Fails the test (with the end of gunicorn's log) if it exits or does not answer in time.
+    """
+    port = free_port()
+    log = log_dir / "gunicorn.log"
+    env = dict(os.environ, CKAN_INI=str(REPO_ROOT / "test.ini"))
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        *("--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:application"),
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT / "deployment", env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                requests.get(f"{base}/api/3/action/status_show", timeout=2)
+                break
+            except (requests.ConnectionError, requests.Timeout):  # workers still loading
+                time.sleep(0.3)
+        else:
+            pytest.fail(f"gunicorn did not answer within {START_SECONDS} s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
