@@ -21,14 +21,21 @@ START_SECONDS = 90
 
 
 @contextlib.contextmanager
-def gunicorn(log_dir: Path, workers: int = 1) -> Iterator[str]:
+def gunicorn(log_dir: Path, workers: int = 1, **options: str) -> Iterator[str]:
     """Start gunicorn with ``workers`` workers; yield its base URL; stop it afterwards.
 
-    Fails the test (with the end of gunicorn's log) if it exits or does not answer in time.
+    ``options`` are ini settings laid over test.ini (in a file of ``log_dir`` that inherits
+    from it). Fails the test (with the end of gunicorn's log) if it exits or does not answer
+    in time.
     """
     port = free_port()
     log = log_dir / "gunicorn.log"
-    env = dict(os.environ, CKAN_INI=str(REPO_ROOT / "test.ini"))
+    ini = REPO_ROOT / "test.ini"
+    if options:
+        lines = [f"use = config:{ini}", *(f"{key} = {value}" for key, value in options.items())]
+        ini = log_dir / "portal.ini"
+        ini.write_text("[app:main]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    env = dict(os.environ, CKAN_INI=str(ini))
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         *("--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:application"),

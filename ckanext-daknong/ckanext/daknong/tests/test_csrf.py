@@ -31,8 +31,12 @@ EVIL = {"Origin": "http://evil.example", "Referer": "http://evil.example/trap.ht
 
 @pytest.fixture
 def portal(with_plugins, clean_db, clean_index, tmp_path) -> Iterator[str]:
-    """gunicorn (1 worker) on a free loopback port with test.ini; yields its base URL."""
-    with live_portal.gunicorn(tmp_path, workers=1) as base:
+    """gunicorn (1 worker) on a free loopback port; yields its base URL.
+
+    Its ini file leaves the extensions exempt, as CKAN's default does for a deployment that
+    forgets the line: the portal's plugin must switch the check on by itself."""
+    options = {"ckan.csrf_protection.ignore_extensions": "true"}
+    with live_portal.gunicorn(tmp_path, workers=1, **options) as base:
         yield base
 
 
