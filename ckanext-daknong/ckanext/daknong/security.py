@@ -19,6 +19,7 @@ module:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -185,8 +186,42 @@ def drop_unsafe_redirects() -> None:
         request.args = ImmutableMultiDict(kept)  # type: ignore[misc]
 
 
+# --- upstream views that let a logic error escape ----------------------------------------------
+# Found by the policy matrix: ckanext-activity's "changes" pages without both activity ids call
+# activity_show(id=None) and let its NotFound escape; its user activity page lets user_show's
+# NotAuthorized escape for anonymous visitors. Each was a 500 with a stack trace in the log.
+VIEWS_LETTING_LOGIC_ERRORS_ESCAPE = (
+    "activity.package_changes_multiple",
+    "activity.organization_changes_multiple",
+    "activity.group_changes_multiple",
+    "activity.user_activity",
+)
+
+
+def _answering_logic_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def answering(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except tk.ObjectNotFound:
+            return tk.abort(404, tk._("Not found"))
+        except tk.NotAuthorized:
+            return tk.abort(403, tk._("Not authorized to see this page"))
+
+    return answering
+
+
+def answer_logic_errors(app: Any) -> None:
+    """A missing object is a 404 and a refusal a 403 on these views, as on CKAN's own."""
+    for endpoint in VIEWS_LETTING_LOGIC_ERRORS_ESCAPE:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = _answering_logic_errors(view)
+
+
 def install(app: Any) -> Any:
     """Called from ``IMiddleware.make_middleware`` with CKAN's Flask app."""
+    answer_logic_errors(app)
     app.before_request(drop_unsafe_redirects)
     app.after_request(harden_download)
     password_reset.replace_request_reset(app)

@@ -253,3 +253,18 @@ def test_local_targets_still_work(app):
     )
     assert login.status_code == 302
     assert login.headers["Location"].endswith("/dataset/")
+
+
+def test_activity_pages_answer_404_and_403_not_500(app):
+    """Found by the policy matrix: ckanext-activity's views let a logic error escape."""
+    user = factories.User()
+
+    changes = app.get("/dataset/changes_multiple")
+    org_changes = app.get("/organization/changes_multiple")
+    user_page = app.get(f"/user/activity/{user['name']}")
+    missing_user = app.get("/user/activity/khong-co-nguoi-nay")
+
+    assert changes.status_code == 404, changes.status_code
+    assert org_changes.status_code == 404, org_changes.status_code
+    assert user_page.status_code == 200, user_page.status_code
+    assert missing_user.status_code in (403, 404), missing_user.status_code
