@@ -23,8 +23,7 @@ from ckan.logic.validators import email_pattern
 from ckanext.scheming.helpers import scheming_field_choices, scheming_language_text
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.daknong import access, agencies, grants, legal, licenses, membership
-from ckanext.daknong.sharing_log import entries as sharing_log_entries
+from ckanext.daknong import access, agencies, grants, legal, licenses, log_retention, membership
 
 __all__ = [
     "daknong_access_decision",
@@ -225,7 +224,7 @@ def daknong_log_retention_floor(value: Any, context: Context) -> Any:
     """
     if _is_empty(value):
         return value
-    floor = sharing_log_entries.retention_floor_months()
+    floor = log_retention.retention_floor_months()
     try:
         months = int(str(value))
     except ValueError:

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from ckanext.daknong.log_retention import effective_retention_months
 from ckanext.daknong.sharing_log import model
 
 log = logging.getLogger(__name__)
@@ -239,32 +240,6 @@ def checkpoint_row(entry_id: int, entry_hash_value: str, now: dt.datetime) -> di
 
 
 # --- configuration ------------------------------------------------------------------------------
-
-
-RETENTION_FLOOR = "ckanext.daknong.sharing_log.retention_floor_months"
-# The floor where the sharing-log plugin (which declares the option) is not loaded: the
-# core plugin's validator of database entries still applies it.
-DEFAULT_RETENTION_FLOOR_MONTHS = 60
-
-
-def retention_floor_months() -> int:
-    """The provincial floor: no entry is kept fewer months, whatever its database says."""
-    value = tk.config.get(RETENTION_FLOOR)
-    return max(tk.asint(value), 1) if value not in (None, "") else DEFAULT_RETENTION_FLOOR_MONTHS
-
-
-def default_retention_months() -> int:
-    """Months for entries whose database sets none: the provincial default, never below the
-    floor."""
-    return max(
-        tk.config.get("ckanext.daknong.sharing_log.retention_months") or 0,
-        retention_floor_months(),
-    )
-
-
-def effective_retention_months(months: int | None) -> int:
-    """A database's period, or the default, raised to the floor: max(floor, value)."""
-    return max(months or default_retention_months(), retention_floor_months())
 
 
 def checkpoint_interval() -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 from ckan import model as ckan_model
 from sqlalchemy import text
 
+from ckanext.daknong import log_retention
 from ckanext.daknong.sharing_log import entries, integrity, model
 
 PRUNE_BATCH = 5000
@@ -68,7 +69,7 @@ def retention_by_dataset(dataset_ids: Iterable[str]) -> dict[str, int]:
     ids = sorted(set(dataset_ids))
     if not ids:
         return {}
-    floor = entries.retention_floor_months()
+    floor = log_retention.retention_floor_months()
     rows = ckan_model.Session.execute(_RETENTION_SQL, {"field": RETENTION_FIELD, "ids": ids})
     found = {row.id: _months(row.months) for row in rows}
     return {dataset_id: max(months, floor) for dataset_id, months in found.items() if months}

@@ -18,6 +18,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from dateutil.relativedelta import relativedelta
 
+from ckanext.daknong import log_retention
 from ckanext.daknong.sharing_log import entries, integrity, retention
 from ckanext.daknong.sharing_log import model as log_model
 from ckanext.daknong.tests.factories import Agency
@@ -142,7 +143,7 @@ class TestFloor:
         assert row["retain_until"] == row["occurred_at"] + relativedelta(months=60)
 
     def test_a_higher_floor_raises_the_default_too(self, ckan_config, monkeypatch):
-        monkeypatch.setitem(ckan_config, entries.RETENTION_FLOOR, 84)
+        monkeypatch.setitem(ckan_config, log_retention.RETENTION_FLOOR, 84)
         row = entries.append([_draft()])[0]
         assert row["retain_until"] == row["occurred_at"] + relativedelta(months=84)
 
