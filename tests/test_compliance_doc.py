@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = REPO_ROOT / "ckanext-daknong" / "ckanext" / "daknong"
 MATRIX = REPO_ROOT / "docs" / "compliance.md"
 PATH = re.compile(r"`([\w./-]+(?:\.(?:py|yaml|json|md|sh|html)|/))`")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -9,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
+    # setuptools copies into build/lib and reuses what an earlier build left there, files moved
+    # or deleted since included; the wheel must show the tree as it is.
+    shutil.rmtree(REPO_ROOT / "build", ignore_errors=True)
     subprocess.run(
         [
             sys.executable,
@@ -84,3 +88,13 @@ def test_wheel_registers_the_ckan_plugins(wheel):
 
 def test_wheel_does_not_carry_tests_data_of_the_repository(wheel):
     assert not [n for n in wheel.namelist() if n.startswith(("deployment/", ".venv/"))]
+
+
+def test_repository_tests_stay_out_of_the_wheel(wheel):
+    """Tests of the repository (deployment, docs, packaging) live in tests/ at the root."""
+    names = set(wheel.namelist())
+    repository_tests = sorted(p.name for p in (REPO_ROOT / "tests").glob("test_*.py"))
+
+    assert "test_packaging.py" in repository_tests
+    assert not [name for name in names if name.rsplit("/", 1)[-1] in repository_tests]
+    assert "ckanext/daknong/tests/test_policy.py" in names  # the package's own tests ship

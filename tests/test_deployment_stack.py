@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 STACK = REPO_ROOT / "deployment" / "scripts" / "stack.sh"
 SOLR = REPO_ROOT / "deployment" / "solr"
 
