@@ -31,7 +31,7 @@ export DAKNONG_LOCAL=$LOCAL
 export DAKNONG_PLUGINS=${DAKNONG_PLUGINS:-"activity daknong daknong_sharing_log scheming_datasets scheming_organizations harvest dcat daknong_harvest daknong_ckan_harvester daknong_dcat_harvester daknong_spreadsheet_harvester"}
 PG_BIN=${DAKNONG_PG_BIN:-/usr/lib/postgresql/15/bin}
 APT_PACKAGES=(postgresql-15 postgresql-client-15 redis-server libpq-dev gcc make curl python3-dev libmagic1
-              python3-venv openjdk-17-jdk-headless maven)
+              python3-venv openjdk-17-jdk-headless maven openssl)
 
 say() { printf '\033[1m[daknong]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[daknong] error:\033[0m %s\n' "$*" >&2; exit 1; }
