@@ -23,6 +23,7 @@ __all__ = [
     "get_mail_extra_vars",
     "harvest_abort_failed_jobs",
     "harvest_job_create",
+    "harvest_jobs_run",
     "harvest_source_clear",
     "harvest_source_create",
     "harvest_source_list",
@@ -233,3 +234,14 @@ def harvest_job_create(up: Any, context: dict[str, Any], data_dict: dict[str, An
     job = up(context, data_dict)
     schedule.follow(job["id"])
     return job
+
+
+@tk.chained_action
+def harvest_jobs_run(up: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+    """Close finished jobs, then commit the search index once: the imports do not commit
+    (``engine._index_later``), so the job's last datasets are searchable when it is over."""
+    from ckan.lib import search
+
+    result = up(context, data_dict)
+    search.commit()
+    return result

@@ -12,6 +12,7 @@ import datetime as dt
 import threading
 
 import pytest
+import requests
 from ckan import model
 from ckan.tests.helpers import call_action
 from ckanext.harvest import queue
@@ -208,3 +209,35 @@ def test_a_job_started_by_hand_counts_in_the_quarterly_status(portal):
     assert row["status"] == expected
     runs = model.Session.query(HarvestRun).filter_by(source_id=source["id"]).all()
     assert [(r.job_id, r.status, r.attempt) for r in runs] == [(job_id, "succeeded", 1)]
+
+
+def _solr_commits(ckan_config) -> int:
+    """Explicit commits Solr's update handler has received (its own statistics; its count of
+    commits includes the automatic ones of solrconfig.xml, taken off here)."""
+    url = ckan_config["solr_url"].rstrip("/") + "/admin/mbeans"
+    reply = requests.get(url, params={"cat": "UPDATE", "stats": "true", "wt": "json"}, timeout=10)
+    beans = reply.json()["solr-mbeans"]
+    stats = beans[beans.index("UPDATE") + 1]["updateHandler"]["stats"]
+    automatic = (
+        stats["UPDATE.updateHandler.softAutoCommits"] + stats["UPDATE.updateHandler.autoCommits"]
+    )
+    return int(stats["UPDATE.updateHandler.commits.count"]) - int(automatic)
+
+
+def test_a_jobs_imports_commit_the_search_index_once_not_per_dataset(portal, ckan_config):
+    """Issue 11 §3 (QĐ 43 Art. 21.3, the quarter's first harvest of every agency): a commit
+    per imported dataset held the first harvest at the stock harvester's speed. The imports
+    send their documents without committing; closing the job commits, and every dataset is
+    then found."""
+    agency = Agency()
+    source = make_source(agency, portal.url, "daknong_ckan")
+    _start_by_hand(source["id"])
+    assert _gather() == 1
+    before = _solr_commits(ckan_config)
+
+    assert _fetch() == RECORDS
+    during = _solr_commits(ckan_config) - before
+    _close_jobs(source["id"])
+
+    assert during == 0
+    assert _indexed(agency["id"]) == RECORDS
