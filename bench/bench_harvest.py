@@ -211,7 +211,14 @@ def main() -> None:
         configs = common.write_configs(
             Path(directory),
             {"plain": SITE_ID + "-unused", "portal": SITE_ID},
-            {"portal": {"ckan.plugins": " ".join(dict.fromkeys(plugins.split()))}},
+            {
+                "portal": {
+                    "ckan.plugins": " ".join(dict.fromkeys(plugins.split())),
+                    # The remote portal is this process's server on loopback, which the
+                    # harvest address guard refuses unless allow-listed (as test.ini does).
+                    "ckanext.daknong.harvest.allowed_networks": "127.0.0.1/32",
+                }
+            },
         )
         config = configs["portal"]
         common.prepare_database(config)

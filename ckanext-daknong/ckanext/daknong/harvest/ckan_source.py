@@ -16,6 +16,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckanext.harvest.interfaces import IHarvester
 
+from ckanext.daknong import licenses
 from ckanext.daknong.harvest import fetch, mapping
 from ckanext.daknong.harvest.engine import DaknongHarvester, Source, SourceError
 from ckanext.daknong.harvest.messages import N_
@@ -119,13 +120,18 @@ def to_record(number: int, remote: Any, config: dict[str, Any]) -> mapping.Remot
     for key in fields:
         if remote.get(key) not in (None, "", []):
             package[key] = remote[key]
+    # Other portals name open licences by their own ids (uk-ogl, CC-BY-4.0) and a URL:
+    # stored under the id the portal knows, else as the source gave it (not open then).
+    recognised = licenses.recognise(remote.get("license_id"), remote.get("license_url"))
+    if recognised:
+        package["license_id"] = recognised
     package["tags"] = mapping.tags([t.get("name", "") for t in remote.get("tags") or []])
     package["resources"] = mapping.resources(remote.get("resources") or [])
     if dataset_type == "dataset":
         level, warning = mapping.access_level_for(
             bool(remote.get("private")),
             remote.get("access_level"),
-            remote.get("license_id"),
+            package.get("license_id"),
             config,
         )
         package["access_level"] = level

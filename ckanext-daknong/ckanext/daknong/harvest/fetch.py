@@ -115,6 +115,16 @@ def get(
     ``token`` goes only to the origin of ``token_origin`` (the registered source's address;
     default ``url`` itself), on the first request as on redirects.
     """
+    return get_typed(url, token, limits, token_origin)[0]
+
+
+def get_typed(
+    url: str,
+    token: str | None = None,
+    limits: Limits | None = None,
+    token_origin: str | None = None,
+) -> tuple[bytes, str]:
+    """Like :func:`get`, with the media type the server declared (``""`` if none)."""
     limits = limits or Limits.from_config()
     deadline = time.monotonic() + limits.deadline
     session = _session(
@@ -126,7 +136,8 @@ def get(
     try:
         with session.get(url, headers=headers, timeout=limits.timeout, stream=True) as response:
             response.raise_for_status()
-            return _read_capped(response, limits, url, deadline)
+            media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            return _read_capped(response, limits, url, deadline), media_type
     # `from None`: requests' exceptions carry the prepared request, headers and all.
     except requests.TooManyRedirects:
         raise FetchError(N_("{url}: too many redirects (redirect loop?)", url=url)) from None

@@ -140,10 +140,38 @@ def start(source: HarvestSource, quarter: str, report: ScheduleReport) -> None:
         run.message = str(N_("the job could not be started: {error}", error=str(error)[:300]))
         report.failed.append(source.id)
     else:
+        followed = model.Session.query(HarvestRun).filter_by(job_id=job_id).first()
+        if followed is not None:  # harvest_job_create recorded the run already
+            followed.quarter, followed.attempt = run.quarter, run.attempt
+            run = followed
         run.job_id = job_id
         report.started.append(source.id)
     model.Session.add(run)
     model.Session.commit()
+
+
+def follow(job_id: str, today: dt.date | None = None) -> HarvestRun:
+    """The quarter's run of a job, recorded when the job is created, by hand or by ``start``.
+
+    Before, only jobs the schedule started had a run, so a job started by hand did not show
+    in the quarterly status and the schedule started another one.
+    """
+    existing = model.Session.query(HarvestRun).filter_by(job_id=job_id).first()
+    if existing is not None:
+        return existing
+    job = model.Session.get(HarvestJob, job_id)
+    quarter = quarter_of(today or dt.date.today())
+    run = HarvestRun(
+        source_id=job.source_id,
+        agency_id=agency_of(job.source_id),
+        quarter=quarter,
+        attempt=len(_runs(job.source_id, quarter)) + 1,
+        status="running",
+        job_id=job_id,
+    )
+    model.Session.add(run)
+    model.Session.commit()
+    return run
 
 
 def _unstarted_job(source_id: str) -> HarvestJob | None:

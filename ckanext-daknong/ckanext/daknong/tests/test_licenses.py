@@ -46,3 +46,29 @@ def test_an_operators_licence_list_is_kept():
     licenses.configure(config)
 
     assert config["licenses_group_url"] == "https://example.org/licenses.json"
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.parametrize(
+    ("license_id", "license_url", "expected"),
+    [
+        ("uk-ogl", "http://reference.data.gov.uk/id/open-government-licence", "uk-ogl"),
+        ("OGL-UK-3.0", None, "uk-ogl"),
+        ("CC-BY-SA-4.0", None, "cc-by-sa"),
+        ("odc-by", None, "odc-by"),
+        ("attribution", "http://opendatacommons.org/licenses/by", "odc-by"),
+        (None, "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0", "cc-by"),
+        (None, "https://creativecommons.org/licenses/by-nc/4.0", "cc-nc"),
+        ("proprietary", "https://example.org/our-terms", None),
+    ],
+)
+def test_other_portals_licences_are_recognised_by_id_alias_and_address(
+    license_id, license_url, expected
+):
+    """NĐ 47 Art. 17–18: harvested records keep an open licence however the source names it
+    (the open licence list is data: ``data/open_licenses.yaml``); what is not listed stays
+    unrecognised, and a recognised closed licence stays closed."""
+    recognised = licenses.recognise(license_id, license_url)
+
+    assert recognised == expected
+    assert licenses.is_open(recognised) == (expected not in (None, "cc-nc"))

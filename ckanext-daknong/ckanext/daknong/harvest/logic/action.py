@@ -22,6 +22,9 @@ __all__ = [
     "daknong_harvest_status",
     "get_mail_extra_vars",
     "harvest_abort_failed_jobs",
+    "harvest_job_create",
+    "harvest_jobs_run",
+    "harvest_source_clear",
     "harvest_source_create",
     "harvest_source_list",
     "harvest_source_patch",
@@ -182,3 +185,63 @@ prepare_summary_mail = _not_an_action("prepare_summary_mail")
 send_error_email = _not_an_action("send_error_email")
 send_mail = _not_an_action("send_mail")
 send_summary_email = _not_an_action("send_summary_email")
+
+
+@tk.chained_action
+def harvest_source_clear(up: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+    """Clear a source without ghosts: upstream deletes the datasets in the database but clears
+    the index only for documents that carry ``harvest_source_id``, which ours do not (the
+    harvest object is linked after ``package_create`` indexed them). The datasets' documents
+    are removed here, and our records of the source are forgotten, so that the next harvest
+    imports everything again."""
+    from ckan.lib import search
+    from ckanext.harvest.model import HarvestObject
+
+    from ckanext.daknong.harvest.model import HarvestRecord
+
+    source = HarvestSource.get(data_dict.get("id") or "")
+    if source is None:
+        return up(context, data_dict)
+    package_ids = {
+        package_id
+        for (package_id,) in model.Session.query(HarvestObject.package_id).filter(
+            HarvestObject.harvest_source_id == source.id, HarvestObject.package_id.isnot(None)
+        )
+    } | {
+        package_id
+        for (package_id,) in model.Session.query(HarvestRecord.package_id).filter(
+            HarvestRecord.source_id == source.id, HarvestRecord.package_id.isnot(None)
+        )
+    }
+    result = up(context, data_dict)
+    alive = {
+        package_id
+        for (package_id,) in model.Session.query(model.Package.id).filter(
+            model.Package.id.in_(list(package_ids))
+        )
+    }
+    for package_id in package_ids - alive:
+        search.clear(package_id)
+    model.Session.query(HarvestRecord).filter_by(source_id=source.id).delete()
+    model.Session.commit()
+    return result
+
+
+@tk.chained_action
+def harvest_job_create(up: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+    """A job started by hand (the source page, the API) counts for the quarter's status
+    (QĐ 43 Art. 20.3) like one the schedule started: it gets its run."""
+    job = up(context, data_dict)
+    schedule.follow(job["id"])
+    return job
+
+
+@tk.chained_action
+def harvest_jobs_run(up: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+    """Close finished jobs, then commit the search index once: the imports do not commit
+    (``engine._index_later``), so the job's last datasets are searchable when it is over."""
+    from ckan.lib import search
+
+    result = up(context, data_dict)
+    search.commit()
+    return result

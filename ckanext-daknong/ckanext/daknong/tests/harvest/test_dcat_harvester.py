@@ -144,6 +144,7 @@ def test_a_dataset_without_title_is_reported_and_the_others_import(server):
 
     assert set(harvested(source["id"])) == {"a1"}
     assert any(
-        e.startswith("bản ghi ") and "tên: còn thiếu (dct:title) / record " in e
+        e.startswith("bản ghi ")
+        and "tên: còn thiếu (dct:title) trong https://x/dataset/z / record " in e
         for e in result["object_errors"]
     ), result["object_errors"]
