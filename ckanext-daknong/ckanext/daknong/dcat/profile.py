@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles import (
@@ -102,8 +103,8 @@ def license_iri(dataset_dict: dict[str, Any]) -> URIRef | None:
 
     if dataset_dict.get("license_id") == ND47_TERMS:
         return open_data_terms_iri()
-    url = dataset_dict.get("license_url")
-    return URIRef(url) if url and str(url).startswith(("http://", "https://")) else None
+    url = str(dataset_dict.get("license_url") or "")
+    return URIRef(url) if _is_web_address(url) else None
 
 
 def _list(value: Any) -> list[Any]:
@@ -114,6 +115,10 @@ def _list(value: Any) -> list[Any]:
         except ValueError:
             value = [value] if value else []
     return list(value or [])
+
+
+def _is_web_address(value: str) -> bool:
+    return value.startswith(("http://", "https://")) and " " not in value
 
 
 def _config(key: str) -> str:
@@ -191,6 +196,7 @@ class DaknongProfile(RDFProfile):
 
         self._spatial(dataset_dict, dataset_ref)
         self._temporal(dataset_dict, dataset_ref)
+        self._data_services(dataset_dict, dataset_ref, rights)
         for resource_dict in dataset_dict.get("resources", []):
             self._distribution(resource_dict, URIRef(resource_uri(resource_dict)), licence)
         self._tag_texts(dataset_ref)
@@ -218,6 +224,43 @@ class DaknongProfile(RDFProfile):
                 value = str(dataset_dict.get(key) or "")[:10]
                 if value:
                     self.g.add((period, dcat_predicate, Literal(value, datatype=XSD.date)))
+
+    def _data_services(self, dataset_dict: dict[str, Any], dataset_ref: Any, rights: Any) -> None:
+        """A database entry's sharing services (NĐ 47 Art. 23–25) as ``dcat:DataService``.
+
+        Only services with a web endpoint: DCAT-AP requires ``dcat:endpointURL``, and an
+        access note (packaged media, a request procedure) is not one. The service carries the
+        database's access right, so a restricted service never reads as open.
+        """
+        g = self.g
+        catalogs = [
+            c for c in g.subjects(RDF.type, DCAT.Catalog) if (None, DCT.hasPart, c) not in g
+        ]
+        for index, service in enumerate(_list(dataset_dict.get("sharing_services")), start=1):
+            endpoint = str(service.get("endpoint") or "").strip()
+            if not _is_web_address(endpoint):
+                continue
+            key = str(service.get("service_id") or index)
+            node = URIRef(f"{dataset_ref}#service-{quote(key, safe='')}")
+            g.add((node, RDF.type, DCAT.DataService))
+            g.add((node, DCT.title, Literal(str(service.get("service_name") or key), lang=LANG)))
+            g.add((node, DCAT.endpointURL, URIRef(endpoint)))
+            g.add((node, DCAT.servesDataset, dataset_ref))
+            g.add((node, DCT.accessRights, rights))
+            if service.get("service_id"):
+                g.add((node, DCT.identifier, Literal(str(service["service_id"]))))
+            documentation = str(service.get("documentation_url") or "").strip()
+            if _is_web_address(documentation):
+                g.add((node, DCAT.endpointDescription, URIRef(documentation)))
+            structure = str(service.get("exchange_structure") or "").strip()
+            if _is_web_address(structure):
+                g.add((node, DCT.conformsTo, URIRef(structure)))
+            elif structure:
+                g.add((node, DCT.description, Literal(structure, lang=LANG)))
+            for publisher in g.objects(dataset_ref, DCT.publisher):
+                g.add((node, DCT.publisher, publisher))
+            for catalog in catalogs[:1]:
+                g.add((catalog, DCAT.service, node))
 
     def _distribution(self, resource_dict: dict[str, Any], distribution: Any, licence: Any) -> None:
         g = self.g

@@ -119,6 +119,21 @@ def world(module_clean_db) -> dict[str, Any]:
             {"item_name": "Số dân", "sharing_category": "open"},
             {"item_name": "Nhân thân", "sharing_category": "restricted"},
         ],
+        sharing_services=[
+            {
+                "service_id": "DC-01",
+                "service_name": "Tra cứu thông tin công dân",
+                "method": "online_query",
+                "endpoint": "https://lgsp.daknong.gov.vn/dan-cu/v1",
+                "documentation_url": "https://lgsp.daknong.gov.vn/docs/dan-cu",
+                "exchange_structure": "JSON theo QCVN về dân cư",
+            },
+            {
+                "service_name": "Sao lưu đĩa",
+                "method": "packaged_media",
+                "endpoint": "Gửi văn bản đề nghị tới Công an tỉnh",
+            },
+        ],
     )
     shared_db = create(
         type="database",
@@ -316,6 +331,28 @@ def test_database_entries_are_not_published_as_open_data(world):
     assert set(shared.objects(shared_ref, DCTERMS.accessRights)) == {
         URIRef(EU + "access-right/RESTRICTED")
     }
+
+
+def test_database_sharing_services_are_data_services(world):
+    """NĐ 47 Art. 23–25: a database's web sharing services are published as dcat:DataService,
+    with the database's access right; an access note without an endpoint is not a service."""
+    graph, ref = _dataset(world, "mixed_db")
+    services = set(graph.subjects(RDF.type, DCAT.DataService))
+
+    assert services == {URIRef(f"{ref}#service-DC-01")}
+    service = services.pop()
+    assert graph.value(service, DCTERMS.title) == Literal("Tra cứu thông tin công dân", lang="vi")
+    assert graph.value(service, DCAT.endpointURL) == URIRef("https://lgsp.daknong.gov.vn/dan-cu/v1")
+    assert graph.value(service, DCAT.endpointDescription) == URIRef(
+        "https://lgsp.daknong.gov.vn/docs/dan-cu"
+    )
+    assert graph.value(service, DCAT.servesDataset) == ref
+    assert set(graph.objects(service, DCTERMS.accessRights)) == {
+        URIRef(EU + "access-right/NON_PUBLIC")
+    }
+    catalogue = _graph(world, "/catalog.ttl")
+    catalog = next(catalogue.subjects(RDF.type, DCAT.Catalog))
+    assert (catalog, DCAT.service, service) in catalogue
 
 
 def test_shared_and_restricted_datasets_never_reach_the_catalogue(world):
