@@ -392,20 +392,6 @@ def resource_show(next_action: Any, context: dict[str, Any], data_dict: dict[str
         raise tk.ObjectNotFound() from None
 
 
-@tk.side_effect_free
-@tk.chained_action
-def dcat_dataset_show(next_action: Any, context: dict[str, Any], data_dict: dict[str, Any]):
-    """A dataset's DCAT document (``/dataset/<id>.ttl``) answers 404 when the caller may not
-    read it, as its HTML page does (see ``package_show``); upstream's view answers 403."""
-    try:
-        return next_action(context, data_dict)
-    except tk.NotAuthorized:
-        raise tk.ObjectNotFound() from None
-
-
-__all__ += ["dcat_dataset_show"]
-
-
 # --- listings that name datasets: only those the caller may read (M3, M5; QĐ 43 Art. 10) ------
 
 
