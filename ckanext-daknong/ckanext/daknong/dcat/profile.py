@@ -128,6 +128,29 @@ def _config(key: str) -> str:
 class DaknongProfile(RDFProfile):
     """DCAT-AP 3 with the portal's fields, on top of ``euro_dcat_ap_3``."""
 
+    # --- reading (harvesters that use the profile) ---------------------------------------------
+
+    def parse_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Any) -> dict[str, Any]:
+        """What ``graph_from_dataset`` wrote, read back: the access level from the EU access
+        right (missing or unknown: nothing, so the schema's ``shared`` default applies) and
+        our NĐ 47 terms page as ``nd47-open-data-terms``."""
+        from ckanext.daknong.licenses import ND47_TERMS
+
+        rights = self.g.value(dataset_ref, DCT.accessRights)
+        levels = {
+            str(_authority("access_right", code)): level
+            for level, code in mapping()["access_rights"].items()
+        }
+        if rights is not None and str(rights) in levels:
+            dataset_dict["access_level"] = levels[str(rights)]
+        terms = str(open_data_terms_iri())
+        licences = {str(o) for o in self.g.objects(dataset_ref, DCT.license)}
+        for distribution in self.g.objects(dataset_ref, DCAT.distribution):
+            licences |= {str(o) for o in self.g.objects(distribution, DCT.license)}
+        if not dataset_dict.get("license_id") and terms in licences:
+            dataset_dict["license_id"] = ND47_TERMS
+        return dataset_dict
+
     # --- catalogue --------------------------------------------------------------------------
 
     def graph_from_catalog(self, catalog_dict: dict[str, Any], catalog_ref: Any) -> None:
