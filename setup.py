@@ -66,5 +66,8 @@ setup(
             "daknong_spreadsheet_harvester = "
             "ckanext.daknong.harvest.harvesters:DaknongSpreadsheetHarvester",
         ],
+        "ckan.rdf.profiles": [
+            "daknong = ckanext.daknong.dcat.profile:DaknongProfile",
+        ],
     },
 )

@@ -44,6 +44,7 @@ __all__ = [
     "daknong_no_parent_loop",
     "daknong_no_state_secret",
     "daknong_not_before",
+    "daknong_open_description",
     "daknong_open_license",
     "daknong_phone",
     "daknong_public_metadata",
@@ -255,6 +256,26 @@ def daknong_open_license(key: Key, data: Data, errors: Errors, context: Context)
             "Open data must carry an open licence (%(reference)s); choose one of: %(licences)s.",
             reference=legal.reference("open_data_licence", _lang()),
             licences=", ".join(licenses.open_license_ids()),
+        )
+    )
+
+
+def daknong_open_description(key: Key, data: Data, errors: Errors, context: Context) -> None:
+    """Open data must have a description (NĐ 47 Art. 17–19; DCAT-AP requires dct:description).
+
+    The national portal harvests open data as DCAT-AP, where a dataset without a description
+    is invalid; shared and restricted data are never published, so they may go without. Runs
+    on ``notes`` and reads ``access_level`` (validated before it, alphabetically).
+    """
+    notes = data.get(key)
+    if data.get(("access_level",)) != access.OPEN or not (
+        _is_empty(notes) or not str(notes).strip()
+    ):
+        return
+    errors[key].append(
+        tk._(
+            "Open data must have a description: the open-data catalogue (DCAT-AP) that the "
+            "national portal harvests refuses a data set without one."
         )
     )
 

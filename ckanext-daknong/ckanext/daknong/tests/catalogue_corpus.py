@@ -120,6 +120,7 @@ def build() -> dict[str, Any]:
     create(
         name="du-lieu-mo-ve-dat-dai",
         title="Dữ liệu mở về đất đai",
+        notes="Dữ liệu mở.",
         owner_org=environment["id"],
         access_level="open",
         license_id="cc-by",

@@ -376,6 +376,7 @@ class TestWritePaths:
             "package_create",
             context={"user": sysadmin},
             name="du-lieu-gui-private-sai",
+            notes="Dữ liệu kiểm tra.",
             owner_org=world.owner["id"],
             access_level="shared",
             private=False,

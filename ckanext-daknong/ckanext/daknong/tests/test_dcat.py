@@ -19,6 +19,7 @@ def open_dataset():
         context={"user": sysadmin["name"]},
         name="dan-so-theo-xa-2024",
         title="Dân số theo xã năm 2024",
+        notes="Số dân theo xã.",
         owner_org=Agency()["id"],
         access_level="open",
         license_id="cc-by",

@@ -35,6 +35,7 @@ def parties(ckan_config, monkeypatch) -> dict[str, Any]:
             "package_create",
             context={"user": sysadmin["name"]},
             name=f"du-lieu-{level}",
+            notes=f"Mô tả {level}",
             owner_org=provider["id"],
             access_level=level,
             license_id="cc-by" if level == "open" else "other-closed",

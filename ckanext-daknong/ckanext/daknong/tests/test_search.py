@@ -402,6 +402,7 @@ def test_reindexing_an_agency_follows_its_new_title_and_level(corpus):
         corpus["admin"],
         name="bao-cao-chuyen-doi-so",
         title="Báo cáo chuyển đổi số",
+        notes="Báo cáo.",
         owner_org=agency["id"],
         access_level="open",
         license_id="cc-by",

@@ -37,6 +37,7 @@ class TestPortalOverHttp:
             json={
                 "name": "du-lieu-qua-http",
                 "title": "Dữ liệu tạo qua HTTP",
+                "notes": "Dữ liệu kiểm tra.",
                 "owner_org": org["id"],
                 "access_level": "open",
                 "license_id": "cc-by",

@@ -30,6 +30,7 @@ ROWS = [
         remote_id="TN-01",
         type="Dữ liệu",
         title="Danh sách điểm khai thác khoáng sản Đắk Glong",
+        notes="Vị trí và giấy phép của các điểm khai thác khoáng sản",
         access_level="Dữ liệu mở",
         license_id="cc-by",
         sector="Tài nguyên nước và khoáng sản",

@@ -157,6 +157,7 @@ def world() -> World:
             context={"user": sysadmin["name"]},
             name=f"nhat-ky-{level}",
             title=RESTRICTED_TITLE if level == "restricted" else f"Dữ liệu {level}",
+            notes=f"Mô tả {level}",
             owner_org=provider["id"],
             access_level=level,
             license_id="cc-by" if level == "open" else "other-closed",

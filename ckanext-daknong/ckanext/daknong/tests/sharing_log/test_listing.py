@@ -655,6 +655,7 @@ class TestOpenReadCounts:
             "package_create",
             context={"user": readers.users["sysadmin"]["name"]},
             name="nhat-ky-khac-open",
+            notes="Dữ liệu mở.",
             owner_org=readers.other["id"],
             access_level="open",
             license_id="cc-by",

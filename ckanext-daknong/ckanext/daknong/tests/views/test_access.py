@@ -48,7 +48,7 @@ def parties(ckan_config, monkeypatch) -> dict[str, Any]:
             context={"user": sysadmin["name"]},
             name=f"du-lieu-{level}",
             title=RESTRICTED_TITLE if level == "restricted" else f"Dữ liệu {level}",
-            notes=RESTRICTED_NOTES if level == "restricted" else "",
+            notes=RESTRICTED_NOTES if level == "restricted" else f"Mô tả {level}",
             owner_org=provider["id"],
             access_level=level,
             license_id="cc-by" if level == "open" else "other-closed",
