@@ -105,14 +105,17 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IMiddleware: the application-wide hooks, here rather than as side effects of importing a
     # views module: the action policy's gate for every web request (data/action_policy.yaml);
+    # DCAT content negotiation on dataset pages (docs/dcat.md);
     # "Request access" in place of a restricted dataset's page (NĐ 47 Art. 35.1);
     # sessions ended at logout and password change (QĐ 43 Art. 12.3); security headers on every
     # answer and inert downloads (QĐ 43 Art. 12)
 
     def make_middleware(self, app: Any, config: Any) -> Any:
         from ckanext.daknong.views import access as access_views
+        from ckanext.daknong.views import dcat as dcat_views
 
         app = policy.register_request_gate(app)
+        app.before_request(dcat_views.negotiate_dataset_page)
         app.before_request(access_views.restricted_dataset_page)
         app.after_request(accounts_sessions.after_request)
         return security.install(app)

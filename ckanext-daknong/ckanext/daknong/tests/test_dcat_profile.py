@@ -396,3 +396,47 @@ def test_every_sector_has_an_eu_data_theme():
     assert set(codelists.values("sectors")) <= set(mapping()["themes"])
     named = {code for codes in mapping()["themes"].values() for code in codes}
     assert named <= set(mapping()["theme_labels"])
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/turtle", "ttl"),
+        ("application/rdf+xml", "rdf"),
+        ("application/ld+json", "jsonld"),
+        ("text/turtle;q=1.0, text/html;q=0.5", "ttl"),
+    ],
+)
+def test_catalogue_and_dataset_pages_negotiate_rdf(world, accept, fmt):
+    """NĐ 47 Art. 21 (published as services): a client asking for RDF at the catalogue's and a
+    dataset's address gets a 303 to the DCAT document, which then answers in that format."""
+    client = world["client"]
+    population, database = world["population"], world["mixed_db"]
+    cases = [
+        ("/catalog", "/catalog." + fmt),
+        (f"/dataset/{population['name']}", f"/dataset/{population['name']}.{fmt}"),
+        (f"/database/{database['name']}", f"/dataset/{database['name']}.{fmt}"),
+    ]
+    for page, document in cases:
+        answer = client.get(page, headers={"Accept": accept}, follow_redirects=False)
+        assert answer.status_code == 303, (page, answer.status_code)
+        assert answer.headers["Location"].endswith(document), answer.headers["Location"]
+        assert "Accept" in answer.headers["Vary"]
+        assert client.get(document).status_code == 200
+
+
+def test_browsers_keep_the_html_pages_and_unreadable_data_stays_hidden(world):
+    """A browser's Accept keeps HTML; RDF for a restricted dataset leads to the same 404 as
+    the HTML page and a missing name (QĐ 43 Art. 10: no existence signal)."""
+    client = world["client"]
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = client.get(f"/dataset/{world['population']['name']}", headers=browser)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    catalogue = client.get("/catalog", headers=browser, follow_redirects=False)
+    assert catalogue.status_code == 303 and catalogue.headers["Location"].endswith("/dataset/")
+
+    turtle = {"Accept": "text/turtle"}
+    for name in (world["restricted"]["name"], "khong-co-bo-du-lieu-nay"):
+        answer = client.get(f"/dataset/{name}", headers=turtle, follow_redirects=True)
+        assert answer.status_code == 404, (name, answer.status_code)
+        assert "MARKER" not in answer.get_data(as_text=True)
