@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import time
+from pathlib import Path
 from typing import Any
 
+import pytest
+import redis
 from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -104,3 +110,68 @@ def record(source_id: str, remote_id: str) -> HarvestRecord:
     return (
         model.Session.query(HarvestRecord).filter_by(source_id=source_id, remote_id=remote_id).one()
     )
+
+
+# --- a redis-server of one test, for the harvest consumers (restarts, concurrent runs) ----------
+
+RECORDS = 6  # datasets of the remote portal of the consumer tests (conftest.py: ``portal``)
+
+
+def _free_port() -> int:
+    for port in range(6390, 6400):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.skip("no free port in 6390–6399 for a private redis-server")
+
+
+class PrivateRedis:
+    """A redis-server of this test only, without persistence: a restart loses everything."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = _free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                if client.ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()  # a crash: no shutdown, nothing saved
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def restart(self) -> int:
+        old = self.process.pid if self.process else None
+        self.stop()
+        self.start()
+        assert self.process is not None and self.process.pid != old
+        return self.process.pid

@@ -21,46 +21,13 @@ from ckanext.harvest.model import HarvestJob, HarvestObject
 from ckanext.daknong.harvest import schedule
 from ckanext.daknong.harvest.model import HarvestRun
 from ckanext.daknong.tests.factories import Agency
-from ckanext.daknong.tests.harvest.helpers import make_source, sysadmin
-from ckanext.daknong.tests.harvest.servers import FakeCkan, LocalServer
-from ckanext.daknong.tests.harvest.test_redis_restart import (
-    RECORDS,
-    PrivateRedis,
-    _close_jobs,
-    _fetch,
-    _gather,
-)
+from ckanext.daknong.tests.harvest.helpers import RECORDS, make_source, sysadmin
+from ckanext.daknong.tests.harvest.test_redis_restart import _close_jobs, _fetch, _gather
 
-pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "queues")
+# The harvest queues on a redis-server of each test only (conftest.py).
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "private_redis")
 
 TODAY = dt.date.today()
-
-
-@pytest.fixture
-def queues(tmp_path, ckan_config, monkeypatch):
-    """The harvest queues on a redis-server of this test only (see test_redis_restart)."""
-    server = PrivateRedis(tmp_path)
-    server.start()
-    monkeypatch.setitem(ckan_config, "ckan.harvest.mq.type", "redis")
-    monkeypatch.setitem(ckan_config, "ckan.harvest.mq.hostname", "127.0.0.1")
-    monkeypatch.setitem(ckan_config, "ckan.harvest.mq.port", server.port)
-    monkeypatch.setitem(ckan_config, "ckan.harvest.mq.redis_db", 0)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def portal():
-    with LocalServer() as server:
-        ckan = FakeCkan(server)
-        for number in range(1, RECORDS + 1):
-            ckan.add(
-                id=f"r-{number:03d}",
-                name=f"du-lieu-{number}",
-                title=f"Bộ dữ liệu số {number} của huyện Đắk Song",
-                license_id="cc-by",
-            )
-        yield ckan
 
 
 def _start_by_hand(source_id: str) -> str:

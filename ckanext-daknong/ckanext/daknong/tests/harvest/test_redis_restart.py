@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import subprocess
-import time
-from pathlib import Path
 
 import pytest
-import redis
 from ckan import model
 from ckan.tests.helpers import call_action
 from ckanext.harvest import queue
@@ -26,99 +21,12 @@ from ckanext.harvest.model import HarvestJob, HarvestObject
 from ckanext.daknong.harvest import schedule
 from ckanext.daknong.harvest.model import HarvestRecord, HarvestRun
 from ckanext.daknong.tests.factories import Agency
-from ckanext.daknong.tests.harvest.servers import FakeCkan, LocalServer
+from ckanext.daknong.tests.harvest.helpers import RECORDS
+from ckanext.daknong.tests.harvest.servers import FakeCkan
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
 TODAY = dt.date.today()
-RECORDS = 6
-
-
-def _free_port() -> int:
-    for port in range(6390, 6400):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port in 6390–6399 for a private redis-server")
-
-
-class PrivateRedis:
-    """A redis-server of this test only, without persistence: a restart loses everything."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = _free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port)
-        for _ in range(100):
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()  # a crash: no shutdown, nothing saved
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def restart(self) -> int:
-        old = self.process.pid if self.process else None
-        self.stop()
-        self.start()
-        assert self.process is not None and self.process.pid != old
-        return self.process.pid
-
-
-@pytest.fixture
-def private_redis(tmp_path, ckan_config, monkeypatch):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    # ckanext-harvest reads these at every connection (queue.get_connection_redis)
-    monkeypatch.setitem(ckan_config, "ckan.harvest.mq.type", "redis")
-    monkeypatch.setitem(ckan_config, "ckan.harvest.mq.hostname", "127.0.0.1")
-    monkeypatch.setitem(ckan_config, "ckan.harvest.mq.port", server.port)
-    monkeypatch.setitem(ckan_config, "ckan.harvest.mq.redis_db", 0)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def portal():
-    with LocalServer() as server:
-        ckan = FakeCkan(server)
-        for number in range(1, RECORDS + 1):
-            ckan.add(
-                id=f"r-{number:03d}",
-                name=f"du-lieu-{number}",
-                title=f"Bộ dữ liệu số {number} của huyện Đắk Song",
-                license_id="cc-by",
-            )
-        yield ckan
 
 
 def _queued(routing_key: str, field: str) -> list[str]:
