@@ -70,12 +70,25 @@ def route_policy_of(endpoint: str) -> str | None:
 
 def content_actions() -> frozenset[str]:
     """Actions that return dataset content: the sharing log marks their reads."""
-    return frozenset(n for n, e in table()["actions"].items() if e.get("content") == "dataset")
+    return _with_dataset_content("actions")
 
 
 def content_routes() -> frozenset[str]:
     """Flask endpoints that serve dataset content."""
-    return frozenset(n for n, e in table()["routes"].items() if e.get("content") == "dataset")
+    return _with_dataset_content("routes")
+
+
+# (section) -> (the table it was computed from, the names): asked at every read of a dataset
+_content_names: dict[str, tuple[dict[str, Any], frozenset[str]]] = {}
+
+
+def _with_dataset_content(section: str) -> frozenset[str]:
+    current = table()
+    cached = _content_names.get(section)
+    if cached is None or cached[0] is not current:
+        names = frozenset(n for n, e in current[section].items() if e.get("content") == "dataset")
+        cached = _content_names[section] = (current, names)
+    return cached[1]
 
 
 # --- the gate ----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ Solr. Records missing from a complete listing are withdrawn after a grace period
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -26,7 +25,7 @@ from ckanext.harvest.model import HarvestGatherError, HarvestJob, HarvestObject,
 from sqlalchemy import text
 
 from ckanext.daknong import agencies, contracts
-from ckanext.daknong.harvest import mapping
+from ckanext.daknong.harvest import indexing, mapping
 from ckanext.daknong.harvest.fetch import FetchError, scrub
 from ckanext.daknong.harvest.messages import N_, Message
 from ckanext.daknong.harvest.model import HarvestRecord, HarvestSecret, HarvestWarning, now
@@ -34,9 +33,6 @@ from ckanext.daknong.harvest.model import HarvestRecord, HarvestSecret, HarvestW
 log = logging.getLogger(__name__)
 
 WITHDRAWN_STATE = "draft"
-# Imports between two explicit Solr commits in one fetch consumer (issue 11, section 3).
-INDEX_BATCH = 500
-_uncommitted = 0
 
 
 class SourceError(Exception):
@@ -207,6 +203,7 @@ def plan(source: Source, job: Any, records: list[mapping.RemoteRecord]) -> list[
     _forget_vanished_packages(known.values())
     seen: set[str] = set()
     object_ids = []
+    unchanged: list[str] = []
     for record in records:
         if record.errors or record.remote_id in seen:
             _record_error(
@@ -236,11 +233,36 @@ def plan(source: Source, job: Any, records: list[mapping.RemoteRecord]) -> list[
             stored.remote_name = record.remote_name  # warn once, not at every harvest
         digest = mapping.content_hash(record.package)
         if stored and _unchanged(stored, digest):
+            unchanged.append(stored.package_id)
             continue
         object_ids.append(_harvest_object(job, record, digest))
     _handle_missing(source, job, [r for r in known.values() if r.remote_id not in seen])
     model.Session.commit()
+    _index_stale(source, unchanged)
     return object_ids
+
+
+def _index_stale(source: Source, package_ids: list[str]) -> None:
+    """Index the unchanged datasets whose document never reached Solr, or whose last update
+    never did (``indexing.stale``). One that cannot be indexed is logged and does not stop
+    the gather: the others are indexed and the job goes on."""
+    try:
+        stale = indexing.stale(package_ids)
+    except search.SearchIndexError as error:
+        log.warning("harvest source %s: search index not checked: %s", source.id, error)
+        return
+    if stale:
+        log.warning(
+            "harvest source %s: %d datasets missing or out of date in the search index; "
+            "indexing them",
+            source.id,
+            len(stale),
+        )
+    for package_id in stale:
+        try:
+            indexing.index([package_id])
+        except Exception:
+            log.exception("harvest source %s: dataset %s not indexed", source.id, package_id)
 
 
 def _records(source_id: str) -> list[HarvestRecord]:
@@ -405,8 +427,9 @@ def import_object(harvest_object: Any) -> bool | str:
 class _record_lock:
     """A PostgreSQL advisory lock on (source, remote id), on a connection of its own.
 
-    ``package_create`` commits, so a row lock in the session would end half-way; the lock
-    is held on a separate connection until the record is imported and remembered.
+    A lock in the import's own transaction would end at any commit inside it (CKAN commits
+    default resource views itself) and before the dataset is indexed; the lock is held on a
+    separate connection until the record is imported, remembered and indexed.
     """
 
     def __init__(self, source_id: str, remote_id: str) -> None:
@@ -426,33 +449,60 @@ class _record_lock:
 
 
 def _import_locked(harvest_object: Any, content: dict[str, Any], source: Source) -> bool | str:
-    model.Session.expire_all()  # what another importer committed while we waited
+    # what another importer committed while we waited (populate_existing: read it again)
     stored = (
         model.Session.query(HarvestRecord)
+        .populate_existing()
         .filter_by(source_id=source.id, remote_id=content["remote_id"])
         .one_or_none()
     )
     package_id = stored.package_id if stored else None
-    package = model.Package.get(package_id) if package_id else None
+    package = (
+        model.Session.query(model.Package).populate_existing().filter_by(id=package_id).first()
+        if package_id
+        else None
+    )
     if package is None:
         package_id = None
     elif stored and stored.content_hash == content["hash"] and package.state == "active":
         # The same content is already imported: a second run of the same job, or a message
         # queued again after the import had finished.
         return "unchanged"
-    try:
-        result = _write(source, content, package_id)
-    except tk.ValidationError as error:
-        place = mapping.where(content.get("unit", "record"), content["number"])
-        message = str(mapping.at(place, agencies.describe_errors(error)))
-        HarvestObjectError(message=message, object=harvest_object, stage="Import").save()
-        return False
-    _remember(source, content, result["id"], stored)
-    _make_current(harvest_object, result["id"])
+    with indexing.deferred() as written:
+        try:
+            package_id = _write(source, content, package_id)
+            _remember(source, content, package_id, stored)
+            _make_current(harvest_object, package_id)
+            # One transaction: the dataset, its activity, the record and the current
+            # object are committed together, or (on any failure) not at all.
+            model.Session.commit()
+        except tk.ValidationError as error:
+            model.Session.rollback()
+            place = mapping.where(content.get("unit", "record"), content["number"])
+            message = str(mapping.at(place, agencies.describe_errors(error)))
+            HarvestObjectError(message=message, object=harvest_object, stage="Import").save()
+            return False
+        except BaseException:
+            model.Session.rollback()
+            # Whatever CKAN committed by itself before the failure (default resource views
+            # commit inside package_create) must not stay out of search.
+            _index_quietly(harvest_object, written)
+            raise
+    _index_quietly(harvest_object, written | {package_id})
     return True
 
 
-def _write(source: Source, content: dict[str, Any], package_id: str | None) -> dict[str, Any]:
+def _index_quietly(harvest_object: Any, package_ids: set[str]) -> None:
+    """Index what the import wrote; a failure here never undoes a committed import."""
+    try:
+        indexing.index(package_ids)
+    except Exception as error:
+        # Saved but not searchable yet: the source's next harvest indexes it (plan()).
+        log.warning("harvest object %s: saved, not indexed: %s", harvest_object.id, error)
+
+
+def _write(source: Source, content: dict[str, Any], package_id: str | None) -> str:
+    """Create or update the dataset, without committing; its id."""
     package = dict(content["package"])
     package["owner_org"] = source.agency.id
     desired = content.get("remote_name") or package.get("title") or content["remote_id"]
@@ -460,42 +510,25 @@ def _write(source: Source, content: dict[str, Any], package_id: str | None) -> d
         desired, package_id, source.agency_code, source.id, content["remote_id"]
     )
     context = _context()
-    with _index_later():
-        if package_id:
-            existing = model.Package.get(package_id)
-            package["id"] = package_id
-            package["name"] = existing.name
-            package["state"] = model.State.ACTIVE
-            return tk.get_action("package_update")(context, package)
-        return tk.get_action("package_create")(context, package)
-
-
-@contextlib.contextmanager
-def _index_later() -> Any:
-    """Index the dataset without a Solr commit; commit once per ``INDEX_BATCH`` imports.
-
-    A commit per dataset is what held a first harvest at the stock harvester's speed. The
-    documents are sent to Solr at once (its transaction log keeps them if a process dies);
-    the portal's solrconfig makes them searchable within a second (autoSoftCommit) and
-    durable within 15 s (autoCommit); the job's close (``harvest_jobs_run``) commits too.
-    """
-    global _uncommitted
-    key = "ckan.search.solr_commit"
-    previous = tk.config.get(key)
-    tk.config[key] = False
-    try:
-        yield
-    finally:
-        tk.config[key] = previous
-    _uncommitted += 1
-    if _uncommitted >= INDEX_BATCH:
-        _uncommitted = 0
-        search.commit()
+    if package_id:
+        existing = model.Package.get(package_id)
+        package["id"] = package_id
+        package["name"] = existing.name
+        package["state"] = model.State.ACTIVE
+        return tk.get_action("package_update")(context, package)
+    return tk.get_action("package_create")(context, package)
 
 
 def _context() -> dict[str, Any]:
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    return {"user": site_user["name"], "ignore_auth": True}
+    return {
+        "user": site_user["name"],
+        "ignore_auth": True,
+        # the caller commits once, after the harvest record (_import_locked)
+        "defer_commit": True,
+        # only the id is used: without it, package_create would end with a package_show
+        "return_id_only": True,
+    }
 
 
 def _remember(
@@ -510,7 +543,6 @@ def _remember(
     stored.withdrawn_reason = None
     stored.updated_at = now()
     model.Session.add(stored)
-    model.Session.commit()
 
 
 def _make_current(harvest_object: Any, package_id: str) -> None:
@@ -520,4 +552,4 @@ def _make_current(harvest_object: Any, package_id: str) -> None:
     ).update({"current": False}, synchronize_session=False)
     harvest_object.package_id = package_id
     harvest_object.current = True
-    harvest_object.save()
+    model.Session.add(harvest_object)

@@ -22,9 +22,13 @@ class DaknongHarvestPlugin(p.SingletonPlugin):
 
     # IConfigurable: the hardening of ckanext-harvest's actions lives here, so this plugin
     # needs ckanext-harvest (and the core portal) loaded; say so instead of failing later.
+    # Also where the imports' deferred indexing is installed.
 
     def configure(self, config: Any) -> None:
         contracts.require("daknong_harvest")
+        from ckanext.daknong.harvest import indexing
+
+        indexing.install()  # imports index each dataset once (harvest/indexing.py)
 
     # IClick: `ckan daknong harvest …` joins the core plugin's `daknong` group.
 

@@ -3,6 +3,8 @@
 Also the chained ckanext-harvest actions that must decide before they write: upstream's
 ``harvest_source_create``, ``_update`` and ``_patch`` only proxy to ``package_*`` and
 ``harvest_abort_failed_jobs`` checks nothing; its mail helpers are registered as actions.
+And ``package_show`` inside an import, which need not ask the search index for the dataset
+being written (``harvest/indexing.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from ckan import model
 from ckanext.harvest.model import HarvestSource
 
 from ckanext.daknong import access, membership
-from ckanext.daknong.harvest import netguard, schedule, selfcheck
+from ckanext.daknong.harvest import indexing, netguard, schedule, selfcheck
 
 __all__ = [
     "daknong_harvest_check",
@@ -29,6 +31,7 @@ __all__ = [
     "harvest_source_list",
     "harvest_source_patch",
     "harvest_source_update",
+    "package_show",
     "prepare_error_mail",
     "prepare_summary_mail",
     "send_error_email",
@@ -236,10 +239,21 @@ def harvest_job_create(up: Any, context: dict[str, Any], data_dict: dict[str, An
     return job
 
 
+@tk.side_effect_free
+@tk.chained_action
+def package_show(up: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
+    """Inside a harvest import the search index holds no current copy of the dataset being
+    written (``harvest/indexing.py``), so asking Solr first only costs a request: read it from
+    the database. (ckanext-activity reads the dataset this way for the import's activity.)"""
+    if indexing.deferring():
+        context["use_cache"] = False
+    return up(context, data_dict)
+
+
 @tk.chained_action
 def harvest_jobs_run(up: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
     """Close finished jobs, then commit the search index once: the imports do not commit
-    (``engine._index_later``), so the job's last datasets are searchable when it is over."""
+    (``harvest/indexing.py``), so the job's last datasets are searchable when it is over."""
     from ckan.lib import search
 
     result = up(context, data_dict)
