@@ -449,19 +449,14 @@ class _record_lock:
 
 
 def _import_locked(harvest_object: Any, content: dict[str, Any], source: Source) -> bool | str:
-    # what another importer committed while we waited (populate_existing: read it again)
+    model.Session.expire_all()  # what another importer committed while we waited
     stored = (
         model.Session.query(HarvestRecord)
-        .populate_existing()
         .filter_by(source_id=source.id, remote_id=content["remote_id"])
         .one_or_none()
     )
     package_id = stored.package_id if stored else None
-    package = (
-        model.Session.query(model.Package).populate_existing().filter_by(id=package_id).first()
-        if package_id
-        else None
-    )
+    package = model.Package.get(package_id) if package_id else None
     if package is None:
         package_id = None
     elif stored and stored.content_hash == content["hash"] and package.state == "active":

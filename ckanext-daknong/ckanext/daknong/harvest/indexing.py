@@ -99,12 +99,10 @@ def index(package_ids: Iterable[str]) -> None:
     package_index = search.index_for(model.Package)
     context = {"ignore_auth": True, "validate": False, "use_cache": False}
     for package_id in package_ids:
-        # populate_existing: what was committed since, by this process or another
-        package = (
-            model.Session.query(model.Package).populate_existing().filter_by(id=package_id).first()
-        )
+        package = model.Package.get(package_id)
         if package is None:
             continue
+        model.Session.expire(package)  # what was committed since, by this process or another
         if package.state == model.State.DELETED:
             package_index.remove_dict({"id": package_id})
             continue
