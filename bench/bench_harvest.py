@@ -2,9 +2,10 @@
 
 Reports datasets per second for the portal's CKAN harvester (``daknong_ckan``: scheming
 validation, content hashes) beside ckanext-harvest's stock CKAN harvester (``ckan``) on the
-same source (budget, issue 11 §3: at least 3× the stock harvester's rate), the time of a second harvest with nothing changed (budget: at least 10× faster
-than the first), and the peak memory of the process that runs the fetch and import stages
-(budget: under 300 MB; the process also gathers, so this is an upper bound).
+same source (budget, issue 11 §3: at least 3× the stock harvester's rate), the time of a
+second harvest with nothing changed (budget: at least 10× faster than the first), and the
+peak memory of the process that runs the fetch and import stages (budget: under 300 MB; the
+process also gathers, so this is an upper bound).
 
 The remote portal is a local HTTP server in this process, answering ``package_search`` with
 5,000 Vietnamese datasets (two resources, three tags each). Each harvester runs in its own
