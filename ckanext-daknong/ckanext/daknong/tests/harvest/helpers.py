@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import redis
+import requests
 from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -103,6 +104,14 @@ def harvested(source_id: str) -> dict[str, dict[str, Any]]:
                 "package_show", context={"ignore_auth": True}, id=record.package_id
             )
     return result
+
+
+def solr_update_stats(ckan_config: Any) -> dict[str, Any]:
+    """Solr's update-handler statistics since it started (adds, commits, automatic commits)."""
+    url = ckan_config["solr_url"].rstrip("/") + "/admin/mbeans"
+    reply = requests.get(url, params={"cat": "UPDATE", "stats": "true", "wt": "json"}, timeout=10)
+    beans = reply.json()["solr-mbeans"]
+    return beans[beans.index("UPDATE") + 1]["updateHandler"]["stats"]
 
 
 def record(source_id: str, remote_id: str) -> HarvestRecord:

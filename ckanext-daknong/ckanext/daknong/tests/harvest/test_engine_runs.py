@@ -12,7 +12,6 @@ import datetime as dt
 import threading
 
 import pytest
-import requests
 from ckan import model
 from ckan.tests.helpers import call_action
 from ckanext.harvest import queue
@@ -21,7 +20,12 @@ from ckanext.harvest.model import HarvestJob, HarvestObject
 from ckanext.daknong.harvest import schedule
 from ckanext.daknong.harvest.model import HarvestRun
 from ckanext.daknong.tests.factories import Agency
-from ckanext.daknong.tests.harvest.helpers import RECORDS, make_source, sysadmin
+from ckanext.daknong.tests.harvest.helpers import (
+    RECORDS,
+    make_source,
+    solr_update_stats,
+    sysadmin,
+)
 from ckanext.daknong.tests.harvest.test_redis_restart import _close_jobs, _fetch, _gather
 
 # The harvest queues on a redis-server of each test only (conftest.py).
@@ -181,10 +185,7 @@ def test_a_job_started_by_hand_counts_in_the_quarterly_status(portal):
 def _solr_commits(ckan_config) -> int:
     """Explicit commits Solr's update handler has received (its own statistics; its count of
     commits includes the automatic ones of solrconfig.xml, taken off here)."""
-    url = ckan_config["solr_url"].rstrip("/") + "/admin/mbeans"
-    reply = requests.get(url, params={"cat": "UPDATE", "stats": "true", "wt": "json"}, timeout=10)
-    beans = reply.json()["solr-mbeans"]
-    stats = beans[beans.index("UPDATE") + 1]["updateHandler"]["stats"]
+    stats = solr_update_stats(ckan_config)
     automatic = (
         stats["UPDATE.updateHandler.softAutoCommits"] + stats["UPDATE.updateHandler.autoCommits"]
     )

@@ -12,7 +12,6 @@ import threading
 
 import pysolr
 import pytest
-import requests
 from ckan import model
 from ckan.lib import search
 from ckan.lib.search.common import make_connection
@@ -24,7 +23,13 @@ from ckanext.harvest.model import HarvestJob, HarvestObject
 from ckanext.daknong.harvest import engine, indexing
 from ckanext.daknong.harvest.model import HarvestRecord
 from ckanext.daknong.tests.factories import Agency
-from ckanext.daknong.tests.harvest.helpers import make_source, report, run_job, sysadmin
+from ckanext.daknong.tests.harvest.helpers import (
+    make_source,
+    report,
+    run_job,
+    solr_update_stats,
+    sysadmin,
+)
 from ckanext.daknong.tests.harvest.servers import FakeCkan, LocalServer
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
@@ -55,10 +60,7 @@ def portal():
 
 def _solr_adds(ckan_config) -> int:
     """Documents Solr's update handler has received since it started (its own statistics)."""
-    url = ckan_config["solr_url"].rstrip("/") + "/admin/mbeans"
-    reply = requests.get(url, params={"cat": "UPDATE", "stats": "true", "wt": "json"}, timeout=10)
-    beans = reply.json()["solr-mbeans"]
-    stats = beans[beans.index("UPDATE") + 1]["updateHandler"]["stats"]
+    stats = solr_update_stats(ckan_config)
     return int(stats["UPDATE.updateHandler.cumulativeAdds.count"])
 
 
