@@ -6,12 +6,13 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.daknong import codelists
+from ckanext.daknong import codelists, security
 
 __all__ = [
     "daknong_codelist_choices",
     "daknong_focal_points",
     "daknong_province_name",
+    "user_image",
 ]
 
 # Focal points of an agency and the flat organisation fields that hold them
@@ -44,3 +45,22 @@ def daknong_focal_points(organization: dict[str, Any]) -> list[dict[str, Any]]:
         if any(point.values()):
             points.append({"role": role, **point})
     return points
+
+
+@tk.chained_helper
+def user_image(next_helper: Any, user_id: str, size: int = 100) -> Any:
+    """A user's avatar, never loaded from another host (issue 12, no third-party requests).
+
+    A user may give any image URL as their picture; shown on a page, it would tell that host
+    who reads the page. Such a picture is replaced by CKAN's placeholder (Gravatar is off,
+    ``security.configure``), as is an avatar of a user who has none.
+    """
+    try:
+        user = tk.get_action("user_show")({"ignore_auth": True}, {"id": user_id})
+    except tk.ObjectNotFound:
+        return ""
+    if user.get("image_display_url") and not security.served_by_portal(user["image_display_url"]):
+        return tk.h.snippet(
+            "user/snippets/placeholder.html", size=size, user_name=user["display_name"]
+        )
+    return next_helper(user_id, size)

@@ -37,18 +37,39 @@ CSRF_IGNORE_EXTENSIONS = "ckan.csrf_protection.ignore_extensions"
 DOWNLOAD_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 # Responses that are embedded by the portal's own pages (CKAN's resource views are iframes).
+GRAVATAR_DEFAULT = "ckan.gravatar_default"
+
 _EMBEDDED_VIEWS = ("ckan.views.resource.view",)
 _DOWNLOAD_VIEW = "ckan.views.resource.download"
 
 
 def configure(config: Any) -> None:
-    """Called from ``IConfigurer.update_config``: CSRF protection for every plugin's forms.
+    """Called from ``IConfigurer.update_config``: CSRF protection for every plugin's forms,
+    and no avatar from a third-party host.
 
     CKAN reads the option after the plugins' ``update_config`` when it builds the Flask app,
     so setting it here cannot be forgotten by a deployment's ini file; a deployment that set
     it to true is overridden (the ini files of the project say false as well).
     """
     config[CSRF_IGNORE_EXTENSIONS] = False
+    # No page makes a browser ask another host for anything (issue 12, no third-party
+    # requests): CKAN's default avatar is a Gravatar image, which hands every visitor's
+    # address and an unsalted hash of each user's e-mail address to a foreign service
+    # (personal data, NĐ 13/2023). The placeholder avatar is CKAN's own inline image.
+    config[GRAVATAR_DEFAULT] = "disabled"
+
+
+def served_by_portal(url: str) -> bool:
+    """Whether a browser shown ``url`` asks the portal for it, not another host: a path or an
+    uploaded file's name, or an absolute URL on ``ckan.site_url``'s host and port."""
+    parts = urlsplit(str(url).strip())
+    if not parts.scheme and not parts.netloc:
+        return True
+    own = urlsplit(str(tk.config.get("ckan.site_url") or ""))
+    return parts.scheme in ("http", "https") and (parts.hostname, parts.port) == (
+        own.hostname,
+        own.port,
+    )
 
 
 # --- headers of every answer -----------------------------------------------------------------

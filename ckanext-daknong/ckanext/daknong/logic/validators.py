@@ -23,7 +23,16 @@ from ckan.logic.validators import email_pattern
 from ckanext.scheming.helpers import scheming_field_choices, scheming_language_text
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.daknong import access, agencies, grants, legal, licenses, log_retention, membership
+from ckanext.daknong import (
+    access,
+    agencies,
+    grants,
+    legal,
+    licenses,
+    log_retention,
+    membership,
+    security,
+)
 
 __all__ = [
     "daknong_access_decision",
@@ -46,6 +55,7 @@ __all__ = [
     "daknong_not_before",
     "daknong_open_description",
     "daknong_open_license",
+    "daknong_own_image",
     "daknong_phone",
     "daknong_public_metadata",
 ]
@@ -480,6 +490,27 @@ def daknong_email(value: Any, context: Context) -> Any:
     if not email_pattern.match(text) or "." not in domain:
         raise tk.Invalid(tk._('Invalid e-mail address: "%(value)s".', value=value))
     return text
+
+
+def daknong_own_image(value: Any, context: Context) -> Any:
+    """An image the portal serves itself: an uploaded file, or a URL on the portal's own site.
+
+    An agency's emblem given as a link to another host would make every visitor's browser ask
+    that host for it, telling it who reads the portal (issue 12, no third-party requests); the
+    Content-Security-Policy refuses such images anyway, so they would only show broken.
+    """
+    if _is_empty(value):
+        return value
+    text = str(value).strip()
+    if security.served_by_portal(text):
+        return text
+    raise tk.Invalid(
+        tk._(
+            "Upload the image to the portal: images from other sites are not shown "
+            '("%(value)s").',
+            value=text[:200],
+        )
+    )
 
 
 # Focal points named by account (QĐ 43 Art. 20.1, 21.1; issue 10, H1) -----------------------

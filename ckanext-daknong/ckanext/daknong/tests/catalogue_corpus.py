@@ -19,24 +19,27 @@ DATASETS = ("du-lieu-mo-ve-dat-dai", "ho-so-dia-chinh")
 def build() -> dict[str, Any]:
     admin = factories.Sysadmin()
     environment = factories.Organization(
+        image_url="",
         name="so-tai-nguyen-va-moi-truong",
         title="Sở Tài nguyên và Môi trường",
         agency_code="H16.10",
         agency_level="department",
     )
     police = factories.Organization(
+        image_url="",
         name="cong-an-tinh",
         title="Công an tỉnh Đắk Nông",
         agency_code="H16.20",
         agency_level="department",
     )
     district = factories.Organization(
+        image_url="",
         name="ubnd-huyen-dak-mil",
         title="Ủy ban nhân dân huyện Đắk Mil",
         agency_code="H16.43",
         agency_level="district_committee",
     )
-    factories.Organization(name="so-y-te", title="Sở Y tế", agency_code="H16.11")
+    factories.Organization(image_url="", name="so-y-te", title="Sở Y tế", agency_code="H16.11")
 
     def create(**fields: Any) -> dict[str, Any]:
         return call_action("package_create", context={"user": admin["name"]}, **fields)

@@ -34,18 +34,21 @@ def corpus(module_clean_db) -> dict[str, Any]:
     """
     admin = factories.Sysadmin()
     health = factories.Organization(
+        image_url="",
         name="so-y-te",
         title="Sở Y tế tỉnh Đắk Nông",
         agency_level="department",
         agency_code="H16.19",
     )
     police = factories.Organization(
+        image_url="",
         name="cong-an-tinh",
         title="Công an tỉnh Đắk Nông",
         agency_level="department",
         agency_code="H16.20",
     )
     district = factories.Organization(
+        image_url="",
         name="ubnd-huyen-dak-glong",
         title="Ủy ban nhân dân huyện Đắk Glong",
         agency_level="district_committee",
@@ -396,7 +399,10 @@ def test_reindexing_an_agency_follows_its_new_title_and_level(corpus):
     """Agencies are renamed and re-levelled (2025 reorganisation); search must follow."""
     admin = {"user": corpus["admin"]["name"]}
     agency = factories.Organization(
-        title="Sở Thông tin và Truyền thông", agency_code="H16.02", agency_level="department"
+        image_url="",
+        title="Sở Thông tin và Truyền thông",
+        agency_code="H16.02",
+        agency_level="department",
     )
     dataset = _dataset(
         corpus["admin"],
