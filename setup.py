@@ -1,8 +1,9 @@
 """ckanext-daknong: Đắk Nông's shared-database catalogue and open-data portal for CKAN 2.11.
 
 The Python package lives under ``ckanext-daknong/ckanext/daknong``; the scheming schemas,
-Jinja templates and data files live beside it (``ckanext-daknong/{schemas,templates,data}``)
-and are installed as the sub-packages ``ckanext.daknong.{schemas,templates,data}`` so that
+Jinja templates, data files, web assets and public files live beside it
+(``ckanext-daknong/{schemas,templates,data,assets,public}``) and are installed as the
+sub-packages ``ckanext.daknong.{schemas,templates,data,assets,public}`` so that
 both ``pip install .`` and ``pip install -e .`` carry them.
 """
 
@@ -12,7 +13,7 @@ from setuptools import find_namespace_packages, setup
 
 ROOT = Path(__file__).parent
 SRC = "ckanext-daknong"
-RESOURCE_DIRS = ("schemas", "templates", "data")
+RESOURCE_DIRS = ("schemas", "templates", "data", "assets", "public")
 
 packages = find_namespace_packages(where=SRC, include=["ckanext.daknong*"])
 package_dir = {"": SRC}

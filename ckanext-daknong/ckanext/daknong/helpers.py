@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 
-from ckanext.daknong import codelists, security
+from ckanext.daknong import codelists, home, identity, search, security
 
 __all__ = [
+    "daknong_code_label",
     "daknong_codelist_choices",
+    "daknong_database_choices",
+    "daknong_date",
     "daknong_focal_points",
+    "daknong_home_figures",
+    "daknong_identity",
     "daknong_province_name",
     "user_image",
 ]
@@ -24,6 +31,66 @@ FOCAL_POINT_PARTS = ("name", "position", "email", "phone")
 def daknong_province_name() -> str:
     """The province's display name, from configuration (it changed in 2025)."""
     return tk.config.get("ckanext.daknong.province_name")
+
+
+def daknong_identity() -> identity.Identity:
+    """The portal's name, operator, emblem, colours and contact, in the page's language."""
+    return identity.current(tk.h.lang())
+
+
+def daknong_home_figures() -> home.Figures:
+    """The home page's figures: open data only, kept briefly (``home.py``)."""
+    return home.figures()
+
+
+def daknong_code_label(codelist: str, value: str) -> str:
+    """The label of a coded value in the page's language (``data/codelists/<codelist>.yaml``):
+    a sector, a sharing-log event, channel or status; the value itself if the list lacks it."""
+    return codelists.label(codelist, value, tk.h.lang())
+
+
+def daknong_date(value: str | dt.datetime | None, with_time: bool = False) -> str:
+    """A date as Vietnamese write it, ``02/12/2026`` (``02/12/2026 14:05:09`` with the time);
+    in English ``2 December 2026``.
+
+    Times without an offset are UTC (CKAN stores them so) and are shown on the portal's clock
+    (``ckan.display_timezone``): a dataset published at 23:30 in Hà Nội shows that day.
+    """
+    if not value:
+        return ""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    local = moment.astimezone(tk.h.get_display_timezone())
+    time = f" {local:%H:%M:%S}" if with_time else ""
+    if (tk.h.lang() or "vi").startswith("en"):
+        return f"{local.day} {local:%B %Y}{time}"
+    return f"{local:%d/%m/%Y}{time}"
+
+
+def daknong_database_choices() -> list[dict[str, Any]]:
+    """The database entries a publisher may attach a data set to (issue 12 §4): those of the
+    agencies the user may create data sets for, grouped by agency, by title."""
+    agencies = tk.h.organizations_available("create_dataset", include_dataset_count=False)
+    titles = {agency["id"]: agency["display_name"] for agency in agencies}
+    if not titles:
+        return []
+    rows = (
+        model.Session.query(model.Package.name, model.Package.title, model.Package.owner_org)
+        .filter(
+            model.Package.type == search.DATABASE,
+            model.Package.state == model.State.ACTIVE,
+            model.Package.owner_org.in_(list(titles)),
+        )
+        .order_by(model.Package.title)
+    )
+    groups: dict[str, list[dict[str, str]]] = {}
+    for name, title, owner in rows:
+        groups.setdefault(owner, []).append({"value": name, "label": title or name})
+    return [
+        {"agency": titles[owner], "entries": entries}
+        for owner, entries in sorted(groups.items(), key=lambda item: titles[item[0]])
+    ]
 
 
 def daknong_codelist_choices(field: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,7 +8,16 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.daknong import access, contracts, licenses, policy, resources, search, security
+from ckanext.daknong import (
+    access,
+    contracts,
+    identity,
+    licenses,
+    policy,
+    resources,
+    search,
+    security,
+)
 from ckanext.daknong.accounts import actions as accounts_actions
 from ckanext.daknong.accounts import hooks as accounts_hooks
 from ckanext.daknong.accounts import passwords as accounts_passwords
@@ -40,6 +49,9 @@ class DaknongPlugin(p.SingletonPlugin, DefaultTranslation):
     def update_config(self, config: Any) -> None:
         contracts.require("daknong")
         tk.add_template_directory(config, str(resources.TEMPLATES))
+        tk.add_public_directory(config, str(resources.PUBLIC))
+        tk.add_resource(str(resources.ASSETS), "daknong")
+        identity.configure(config)
         licenses.configure(config)
         accounts_sessions.configure(config)
         accounts_passwords.install_listeners()

@@ -55,8 +55,9 @@ class Source:
         self.config: dict[str, Any] = parse_config(harvest_source.config)
         self.token_allowed = True
         package = model.Package.get(harvest_source.id)
-        self.agency = model.Group.get(package.owner_org) if package and package.owner_org else None
-        self.agency_code = (self.agency.extras.get("agency_code") or "") if self.agency else ""
+        agency = model.Group.get(package.owner_org) if package and package.owner_org else None
+        self.agency_id: str | None = agency.id if agency else None
+        self.agency_code = (agency.extras.get("agency_code") or "") if agency else ""
 
     @classmethod
     def detached(
@@ -73,7 +74,8 @@ class Source:
         must never receive it.
         """
         source = cls.__new__(cls)
-        source.id, source.url, source.config, source.agency = source_id, url, config, agency
+        source.id, source.url, source.config = source_id, url, config
+        source.agency_id = agency.id
         source.agency_code = agency.extras.get("agency_code") or ""
         source.token_allowed = token_allowed
         return source
@@ -409,7 +411,7 @@ def import_object(harvest_object: Any) -> bool | str:
     leave the job "Running" for ever: any failure becomes the object's error instead.
     """
     content = json.loads(harvest_object.content)
-    source = Source(harvest_object.source)
+    source = _job_source(harvest_object)
     try:
         with _record_lock(source.id, content["remote_id"]):
             return _import_locked(harvest_object, content, source)
@@ -422,6 +424,24 @@ def import_object(harvest_object: Any) -> bool | str:
             message=str(mapping.at(place, problem)), object=harvest_object, stage="Import"
         ).save()
         return False
+
+
+_current_job: tuple[str, Source] | None = None
+
+
+def _job_source(harvest_object: Any) -> Source:
+    """The source of the object's job, read once per job by this process.
+
+    A fetch consumer imports a job's objects one after another; reading the source, its
+    dataset and its agency again for each of them was a tenth of an import. The agency is
+    the one the source had when this process imported the job's first object, and the
+    memo holds plain values only, never ORM objects (the consumer ends its session after
+    every message).
+    """
+    global _current_job
+    if _current_job is None or _current_job[0] != harvest_object.harvest_job_id:
+        _current_job = (harvest_object.harvest_job_id, Source(harvest_object.source))
+    return _current_job[1]
 
 
 class _record_lock:
@@ -483,7 +503,8 @@ def _import_locked(harvest_object: Any, content: dict[str, Any], source: Source)
             # commit inside package_create) must not stay out of search.
             _index_quietly(harvest_object, written)
             raise
-    _index_quietly(harvest_object, written | {package_id})
+        # inside the scope: the index document reuses the activity's reading of the dataset
+        _index_quietly(harvest_object, written | {package_id})
     return True
 
 
@@ -499,7 +520,7 @@ def _index_quietly(harvest_object: Any, package_ids: set[str]) -> None:
 def _write(source: Source, content: dict[str, Any], package_id: str | None) -> str:
     """Create or update the dataset, without committing; its id."""
     package = dict(content["package"])
-    package["owner_org"] = source.agency.id
+    package["owner_org"] = source.agency_id
     desired = content.get("remote_name") or package.get("title") or content["remote_id"]
     package["name"] = mapping.resolve_name(
         desired, package_id, source.agency_code, source.id, content["remote_id"]
@@ -515,9 +536,14 @@ def _write(source: Source, content: dict[str, Any], package_id: str | None) -> s
 
 
 def _context() -> dict[str, Any]:
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    site_user = model.User.get(tk.config.get("ckan.site_id"))
+    if site_user is None:  # CKAN creates it on first use
+        name = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+        site_user = model.User.get(name)
     return {
-        "user": site_user["name"],
+        "user": site_user.name,
+        # loaded once here, not again by check_access
+        "auth_user_obj": site_user,
         "ignore_auth": True,
         # the caller commits once, after the harvest record (_import_locked)
         "defer_commit": True,

@@ -9,6 +9,12 @@ first harvest's time (issue 11, section 3). During an import the engine opens
 the engine indexes each of them once with :func:`index`, after the import's single database
 commit. Deletions are never deferred, and nothing outside the scope changes.
 
+An import also reads each dataset twice in full: ckanext-activity's ``package_show`` for the
+activity, then the index document's. Inside the scope the dataset's dictization is kept
+(:func:`_dictize`) and the second read gets a copy, unless anything that a dataset's dict
+is made of was written in between: any flush of another table than the harvest's and
+the activity's own bookkeeping forgets every kept copy (:data:`BOOKKEEPING_TABLES`).
+
 CKAN has no switch for this, so :func:`install` wraps the system plugin's ``notify`` once,
 at start-up (``DaknongHarvestPlugin.configure``); the wrapper calls straight through unless
 the current context is inside :func:`deferred`.
@@ -25,6 +31,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
@@ -32,10 +40,13 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 import pysolr
+import sqlalchemy.orm
 from ckan import model
 from ckan.lib import search
+from ckan.lib.dictization import model_dictize
 from ckan.lib.search.common import make_connection
 from ckan.lib.search.query import solr_literal
+from sqlalchemy import event
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +55,28 @@ INDEX_BATCH = 500
 # Datasets per Solr query when looking for missing or stale documents.
 LOOKUP_CHUNK = 400
 
-_pending: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+# Tables whose rows are no part of a dataset's dict: writing them keeps the kept dictizations.
+BOOKKEEPING_TABLES = frozenset(
+    {
+        "activity",
+        "activity_detail",
+        "harvest_object",
+        "harvest_object_error",
+        "harvest_object_extra",
+        "harvest_gather_error",
+        "daknong_harvest_record",
+        "daknong_harvest_warning",
+    }
+)
+
+
+@dataclasses.dataclass
+class _Scope:
+    held: set[str] = dataclasses.field(default_factory=set)
+    dictized: dict[tuple[str, bool], dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
     "daknong_harvest_deferred_index", default=None
 )
 _uncommitted = 0
@@ -58,36 +90,69 @@ def install() -> None:
     synchronous_notify = plugin_class.notify
 
     def notify(self: Any, entity: Any, operation: str) -> None:
-        pending = _pending.get()
+        scope = _scope.get()
         if (
-            pending is not None
+            scope is not None
             and isinstance(entity, model.Package)
             and operation != model.DomainObjectOperation.deleted
         ):
-            pending.add(entity.id)
+            scope.held.add(entity.id)
             return
         synchronous_notify(self, entity, operation)
 
     notify.daknong_deferrable = True  # type: ignore[attr-defined]
     notify.__doc__ = synchronous_notify.__doc__
     plugin_class.notify = notify
+    model_dictize.package_dictize = _dictize(model_dictize.package_dictize)
+    event.listen(sqlalchemy.orm.Session, "after_flush", _forget_on_write)
 
 
 def deferring() -> bool:
     """Whether the current context is inside :func:`deferred` (a harvest import)."""
-    return _pending.get() is not None
+    return _scope.get() is not None
 
 
 @contextlib.contextmanager
 def deferred() -> Iterator[set[str]]:
     """Inside: datasets committed are not indexed; yields the ids held back."""
     install()
-    held: set[str] = set()
-    token = _pending.set(held)
+    scope = _Scope()
+    token = _scope.set(scope)
     try:
-        yield held
+        yield scope.held
     finally:
-        _pending.reset(token)
+        _scope.reset(token)
+
+
+def _dictize(package_dictize: Any) -> Any:
+    """``package_dictize`` that, inside :func:`deferred`, reads each dataset once."""
+
+    def dictize(pkg: model.Package, context: Any, include_plugin_data: bool = False) -> Any:
+        scope = _scope.get()
+        if scope is None or context.get("for_edit"):
+            return package_dictize(pkg, context, include_plugin_data)
+        # what is still unflushed is written now, and forgets what it changes
+        context["session"].flush()
+        key = (pkg.id, bool(include_plugin_data))
+        if key not in scope.dictized:
+            scope.dictized[key] = package_dictize(pkg, context, include_plugin_data)
+        return copy.deepcopy(scope.dictized[key])
+
+    dictize.__doc__ = package_dictize.__doc__
+    return dictize
+
+
+def _forget_on_write(session: Any, flush_context: Any) -> None:
+    scope = _scope.get()
+    if scope is None or not scope.dictized:
+        return
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(instance), "__tablename__", None) or getattr(
+            getattr(type(instance), "__table__", None), "name", None
+        )
+        if table not in BOOKKEEPING_TABLES:
+            scope.dictized.clear()
+            return
 
 
 def index(package_ids: Iterable[str]) -> None:

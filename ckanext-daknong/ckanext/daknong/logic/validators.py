@@ -290,9 +290,13 @@ def daknong_open_description(key: Key, data: Data, errors: Errors, context: Cont
     )
 
 
-def _owner_org_id(data: Data) -> str | None:
-    owner = agencies.find_agency(data.get(("owner_org",)))
-    return owner.id if owner else None
+def _owner_agency(data: Data, context: Context) -> model.Group | None:
+    """The data set's owner agency, looked up once per validation: several fields use it."""
+    reference = data.get(("owner_org",))
+    found = context.setdefault("daknong_owner_agencies", {})
+    if reference not in found:
+        found[reference] = agencies.find_agency(reference)
+    return found[reference]
 
 
 def daknong_database_ref(key: Key, data: Data, errors: Errors, context: Context) -> None:
@@ -313,7 +317,8 @@ def daknong_database_ref(key: Key, data: Data, errors: Errors, context: Context)
             tk._('"%(value)s" is a data set, not a database catalogue entry.', value=value)
         )
         return
-    if package.owner_org != _owner_org_id(data):
+    owner = _owner_agency(data, context)
+    if package.owner_org != (owner.id if owner else None):
         errors[key].append(
             tk._(
                 'The database "%(value)s" belongs to another agency: a data set can only be '
@@ -335,7 +340,7 @@ def daknong_default_from_agency(agency_field: str) -> FieldValidator:
     def validator(key: Key, data: Data, errors: Errors, context: Context) -> None:
         if not _is_empty(data.get(key)):
             return
-        owner = agencies.find_agency(data.get(("owner_org",)))
+        owner = _owner_agency(data, context)
         value = owner.extras.get(agency_field) if owner else None
         if value:
             data[key] = value

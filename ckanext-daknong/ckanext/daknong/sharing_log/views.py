@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 from flask import Blueprint, Response, request
 
-from ckanext.daknong import tabular
+from ckanext.daknong import access, tabular
 from ckanext.daknong.sharing_log import entries, listing
 
 sharing_log = Blueprint("daknong_sharing_log", __name__)
@@ -69,12 +70,30 @@ def index() -> Any:
             "pages": pages,
             "channels": entries.CHANNELS,
             "statuses": entries.STATUSES,
+            "datasets": _dataset_titles(result["results"]),
             "downloads": {
                 "csv": tk.url_for("daknong_sharing_log.download_csv", **filters),
                 "xlsx": tk.url_for("daknong_sharing_log.download_xlsx", **filters),
             },
         },
     )
+
+
+def _dataset_titles(results: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Name and title of the entries' datasets that the viewer may read (as package_show).
+
+    A requester sees the entries of its own refused requests: the title of a restricted
+    dataset it may not read is not shown there, only the id the entry already holds.
+    """
+    ids = {dataset_id for entry in results for dataset_id in entry.get("dataset_ids") or []}
+    readable = access.readable_dataset_ids(tk.current_user, ids)
+    if not readable:
+        return {}
+    rows = model.Session.query(model.Package.id, model.Package.name, model.Package.title)
+    return {
+        package_id: {"name": name, "title": title or name}
+        for package_id, name, title in rows.filter(model.Package.id.in_(readable))
+    }
 
 
 def _export(kind: str) -> Any:

@@ -121,3 +121,47 @@ class TestDatasetPages:
         assert response.status_code == 200
         assert 'data-field-label="agency_code"' in response.body
         assert 'data-field-label="provider_focal_phone"' in response.body
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestDatasetFormOffersTheAgencysDatabases:
+    """Issue 12 §4; NĐ 47 Art. 11.4: a data set is catalogued under a database of its own
+    agency. The form offers those databases by title instead of asking for a typed name."""
+
+    def _form(self, app, user, url="/dataset/new"):
+        response = app.get(url, headers={"Authorization": user["token"]})
+        assert response.status_code == 200
+        select = response.body.split('<select id="field-database"', 1)[1].split("</select>")[0]
+        return select
+
+    def test_an_editor_chooses_among_its_own_agency_s_databases(self, app):
+        from ckanext.daknong.tests.factories import agency_member
+
+        own = Agency(title="Sở Tài chính")
+        other = Agency(title="Sở Xây dựng")
+        land = Database(owner_org=own["id"], title="Cơ sở dữ liệu giá đất")
+        budget = Database(owner_org=own["id"], title="Cơ sở dữ liệu ngân sách")
+        foreign = Database(owner_org=other["id"], title="Cơ sở dữ liệu quy hoạch")
+        editor = agency_member(own, "editor")
+
+        select = self._form(app, editor)
+
+        assert '<optgroup label="Sở Tài chính">' in select
+        assert f'<option value="{land["name"]}">Cơ sở dữ liệu giá đất</option>' in select
+        assert f'<option value="{budget["name"]}">Cơ sở dữ liệu ngân sách</option>' in select
+        assert foreign["name"] not in select and "Sở Xây dựng" not in select
+        assert "Không thuộc cơ sở dữ liệu nào trong danh mục" in select
+
+    def test_the_edit_form_shows_the_database_already_chosen(self, app):
+        from ckanext.daknong.tests.factories import agency_member
+
+        own = Agency(title="Sở Y tế")
+        database = Database(owner_org=own["id"], title="Cơ sở dữ liệu y tế")
+        Database(owner_org=own["id"], title="Cơ sở dữ liệu dược")
+        dataset = DaknongDataset(owner_org=own["id"], database=database["name"])
+        editor = agency_member(own, "editor")
+
+        select = self._form(app, editor, f"/dataset/edit/{dataset['name']}")
+
+        assert f'<option value="{database["name"]}" selected>Cơ sở dữ liệu y tế</option>' in select
+        assert select.count(" selected>") == 1

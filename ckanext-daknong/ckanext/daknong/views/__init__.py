@@ -8,5 +8,6 @@ from __future__ import annotations
 from ckanext.daknong.views.access import access_requests
 from ckanext.daknong.views.catalogue import catalogue
 from ckanext.daknong.views.dcat import dcat_pages
+from ckanext.daknong.views.pages import pages
 
-__all__ = ["access_requests", "catalogue", "dcat_pages"]
+__all__ = ["access_requests", "catalogue", "dcat_pages", "pages"]

@@ -7,11 +7,13 @@ documents sent, and the import's failure is injected between the dataset and its
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 
 import pysolr
 import pytest
+import sqlalchemy
 from ckan import model
 from ckan.lib import search
 from ckan.lib.search.common import make_connection
@@ -21,7 +23,7 @@ from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
 from ckanext.daknong.harvest import engine, indexing
-from ckanext.daknong.harvest.model import HarvestRecord
+from ckanext.daknong.harvest.model import HarvestRecord, HarvestWarning
 from ckanext.daknong.tests.factories import Agency
 from ckanext.daknong.tests.harvest.helpers import (
     make_source,
@@ -274,3 +276,117 @@ def test_a_thread_started_inside_an_import_indexes_at_once():
 
     assert held == set()
     assert _found([created["id"]]) == {created["id"]}
+
+
+# --- one reading of the dataset for the activity and the index document --------------------
+
+
+class _Statements:
+    """The SQL statements this process sends while the block runs."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        sqlalchemy.event.listen(model.meta.engine, "before_cursor_execute", self._seen)
+        return self.sent
+
+    def __exit__(self, *exc) -> None:
+        sqlalchemy.event.remove(model.meta.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement, *args) -> None:
+        self.sent.append(statement)
+
+
+def _reads_resources(statements: list[str]) -> bool:
+    return any("FROM resource" in statement for statement in statements)
+
+
+def _shown(package_id: str) -> dict:
+    return call_action(
+        "package_show",
+        context={"ignore_auth": True, "use_cache": False, "validate": False},
+        id=package_id,
+    )
+
+
+def _document(package_id: str) -> dict:
+    connection = make_connection(decode_dates=False)
+    (doc,) = connection.search(q="*:*", fq=[f"id:{package_id}"], fl="*").docs
+    for volatile in ("_version_", "indexed_ts"):
+        doc.pop(volatile, None)
+    for stored_json in ("data_dict", "validated_data_dict"):
+        doc[stored_json] = json.loads(doc[stored_json])
+    return doc
+
+
+def test_the_document_of_an_import_is_the_one_ckan_builds_from_the_database(portal):
+    """The index document reuses the activity's reading of the dataset: it must be exactly
+    what CKAN's own indexing builds from the committed dataset afterwards."""
+    source = make_source(Agency(), portal.url, "daknong_ckan")
+    run_job(source["id"])
+    package_ids = [r.package_id for r in _records(source["id"])]
+    assert len(package_ids) == RECORDS
+    imported = {package_id: _document(package_id) for package_id in package_ids}
+
+    for package_id in package_ids:
+        search.rebuild(package_id)  # CKAN's path: package_show from the database, then index
+
+    for package_id in package_ids:
+        assert _document(package_id) == imported[package_id]
+    assert {len(doc["data_dict"]["resources"]) for doc in imported.values()} == {2}
+
+
+def test_inside_an_import_a_dataset_is_read_once_until_something_of_it_is_written():
+    agency = Agency()
+    with indexing.deferred():
+        dataset = factories.Dataset(
+            owner_org=agency["id"], resources=[{"url": "https://example.org/a.csv"}]
+        )
+        # the dataset's activity read it after it was written: the index's reading reuses it
+        with _Statements() as sent:
+            assert _shown(dataset["id"])["title"] == dataset["title"]
+        assert not _reads_resources(sent)
+
+        # the harvest's bookkeeping is no part of the dataset: still no second reading
+        model.Session.add(
+            HarvestWarning(job_id="j", source_id="s", remote_id="r", message="ghi chú")
+        )
+        with _Statements() as sent:
+            _shown(dataset["id"])
+        assert not _reads_resources(sent)
+
+        # a write to the dataset itself, not even flushed yet, is read
+        model.Package.get(dataset["id"]).title = "Tên đã sửa"
+        with _Statements() as sent:
+            assert _shown(dataset["id"])["title"] == "Tên đã sửa"
+        assert _reads_resources(sent)
+        model.Session.rollback()
+
+    # outside an import every reading goes to the database
+    with _Statements() as sent:
+        _shown(dataset["id"])
+    assert _reads_resources(sent)
+
+
+def test_each_job_imports_for_the_agency_its_source_has_when_the_job_runs(portal):
+    """The engine reads a job's source once (``engine._job_source``): a source moved to
+    another agency between two jobs imports the second job's records for the new agency."""
+    first, second = Agency(), Agency()
+    source = make_source(first, portal.url, "daknong_ckan")
+    run_job(source["id"])
+    call_action(
+        "harvest_source_patch",
+        context={"user": sysadmin()["name"]},
+        id=source["id"],
+        owner_org=second["id"],
+    )
+    portal.add(id="r-new", name="ho-kinh-doanh-moi", title="Hộ kinh doanh mới", license_id="cc-by")
+
+    run_job(source["id"])
+
+    owners = {
+        r.remote_id: model.Package.get(r.package_id).owner_org for r in _records(source["id"])
+    }
+    assert owners.pop("r-new") == second["id"]
+    assert set(owners.values()) == {first["id"]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import hashlib
+import uuid
 from pathlib import Path
 
 import pytest
@@ -106,16 +107,18 @@ def test_datastore_info_is_a_read_of_the_resource(app, world, table, new_entries
 
 def test_a_query_through_an_alias_is_logged(app, world, table, new_entries):
     """An alias names the same table: the read is the resource's all the same."""
+    # the DataStore database is not emptied between test runs: a name of this run only
+    alias = f"bang_xa_dan_so_{uuid.uuid4().hex[:8]}"
     call_action(
         "datastore_create",
         context={"user": factories.Sysadmin()["name"]},
         resource_id=table["id"],
         force=True,
-        aliases="bang_xa_dan_so",
+        aliases=alias,
     )
     response = app.get(
         "/api/3/action/datastore_search",
-        query_string={"resource_id": "bang_xa_dan_so"},
+        query_string={"resource_id": alias},
         headers=world.headers("consumer_member"),
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]

@@ -165,10 +165,52 @@ class TestPageContent:
         )
         body = _page(app, readers, "consumer_admin", agency="H16.77")
 
-        assert "2026-03-15 00:30:00" in body
-        assert "2026-03-14 17:30:00" not in body
+        assert "15/03/2026 00:30:00" in body  # as Vietnamese write a date (issue 12 §3)
+        assert "17:30:00" not in body
         assert body.index(f'id="entry-{rows[1]["id"]}"') < body.index(f'id="entry-{rows[0]["id"]}"')
         assert "Kiểm tra giờ" in body and "H16.21" in body
+
+    def test_events_channels_and_statuses_are_words_not_codes(self, app, readers, reads):
+        """NĐ 47 Art. 45.1 (issue 12 §3): the provider reads what happened in Vietnamese."""
+        body = _page(app, readers, "provider_admin")
+        cells = dict(re.findall(r'<td data-code="([a-z_]+)">([^<]+)</td>', body))
+
+        assert cells["read"] == "Đọc dữ liệu"
+        assert cells["search"] == "Tìm kiếm"
+        assert cells["api"] == "API" and cells["web"] == "Trang web"
+        assert cells["served"] == "Đã cung cấp" and cells["denied"] == "Bị từ chối"
+        english = dict(
+            re.findall(
+                r'<td data-code="([a-z_]+)">([^<]+)</td>',
+                _page(app, readers, "provider_admin", path="/en/sharing-log"),
+            )
+        )
+        assert english["read"] == "Data read" and english["denied"] == "Refused"
+
+    @pytest.mark.usefixtures("fresh_world")
+    def test_datasets_are_named_by_title_only_to_those_who_may_read_them(self, app, readers):
+        """A refused request of another agency is in that agency's log too (NĐ 47 Art. 45),
+        but the title of the restricted dataset it may not read is not shown there."""
+        restricted = readers.datasets["restricted"]
+        (row,) = entries.append(
+            [
+                draft(
+                    readers,
+                    status=entries.DENIED,
+                    requester_org_id=readers.unrelated["id"],
+                    requester_agency_code="H16.40",
+                    dataset_ids=[restricted["id"]],
+                )
+            ]
+        )
+        provider = _page(app, readers, "provider_admin")
+        requester = _page(app, readers, "unrelated_admin")
+
+        assert f'id="entry-{row["id"]}"' in provider and f'id="entry-{row["id"]}"' in requester
+        assert restricted["title"] in provider
+        assert f'href="/dataset/{restricted["name"]}"' in provider
+        assert restricted["title"] not in requester and restricted["name"] not in requester
+        assert f"bộ dữ liệu bạn không được xem ({restricted['id'][:8]})" in requester
 
     def test_filters_apply_and_are_kept_in_the_download_links(self, app, readers, reads):
         """NĐ 47 Art. 45: the page filters by channel, and its CSV/XLSX links carry the filters."""
