@@ -14,6 +14,7 @@ __all__ = [
     "daknong_code_label",
     "daknong_codelist_choices",
     "daknong_database_choices",
+    "daknong_database_title",
     "daknong_date",
     "daknong_focal_points",
     "daknong_home_figures",
@@ -91,6 +92,23 @@ def daknong_database_choices() -> list[dict[str, Any]]:
         {"agency": titles[owner], "entries": entries}
         for owner, entries in sorted(groups.items(), key=lambda item: titles[item[0]])
     ]
+
+
+def daknong_database_title(name: str) -> str:
+    """The title of a published database entry, for a data set's page; the name if none.
+
+    Database entries are public metadata (QĐ 43 Art. 9.2), so the title is shown to anyone.
+    """
+    title = (
+        model.Session.query(model.Package.title)
+        .filter(
+            model.Package.name == name,
+            model.Package.type == search.DATABASE,
+            model.Package.state == model.State.ACTIVE,
+        )
+        .scalar()
+    )
+    return title or name
 
 
 def daknong_codelist_choices(field: dict[str, Any]) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ class Figures:
     publishing_agencies: int
     published_databases: int
     data_files: int
-    sectors: dict[str, int]
+    sectors: dict[str, int]  # every sector of the code list, most open data first
     top_agencies: list[dict[str, Any]]
     newest: list[dict[str, Any]]
     updated: list[dict[str, Any]]
@@ -78,10 +78,16 @@ def _read() -> Figures:
         publishing_agencies=len(agencies),
         published_databases=_count_published_databases(),
         data_files=counted["files"],
-        sectors={
-            entry["value"]: counted["sectors"].get(entry["value"], 0)
-            for entry in codelists.entries("sectors")
-        },
+        # the sectors with most open data first, then the code list's order
+        sectors=dict(
+            sorted(
+                (
+                    (entry["value"], counted["sectors"].get(entry["value"], 0))
+                    for entry in codelists.entries("sectors")
+                ),
+                key=lambda pair: -pair[1],
+            )
+        ),
         top_agencies=_agencies(agencies),
         newest=_open_datasets("metadata_created desc"),
         updated=_open_datasets("metadata_modified desc"),

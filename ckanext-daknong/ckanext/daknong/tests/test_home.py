@@ -138,6 +138,8 @@ class TestFigures:
         assert sectors["environment"] == 1
         assert sectors["health"] == 1
         assert sectors["education"] == 0
+        # most open data first, then the code list's order
+        assert list(sectors)[:3] == ["land", "environment", "health"]
 
     def test_agencies_are_ranked_by_their_open_data(self, province):
         home.forget()

@@ -62,13 +62,13 @@ class TestDatasetPages:
         assert "Thông tin thửa đất" in page
         assert "Tra cứu thửa đất" in page
 
-    def test_dataset_page_links_its_database(self, app, agency):
-        database = Database(owner_org=agency["id"])
+    def test_dataset_page_links_its_database_by_title(self, app, agency):
+        database = Database(owner_org=agency["id"], title="Cơ sở dữ liệu đất đai")
         dataset = DaknongDataset(owner_org=agency["id"], database=database["name"])
 
         page = app.get(f"/dataset/{dataset['name']}").body
 
-        assert f'href="/database/{database["name"]}"' in page
+        assert f'href="/database/{database["name"]}">Cơ sở dữ liệu đất đai</a>' in page
 
     def test_dataset_form_offers_the_code_lists_and_the_state_secret_declaration(self, app, agency):
         from ckan.tests import factories
