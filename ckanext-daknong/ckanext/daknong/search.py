@@ -148,6 +148,11 @@ def organization_facets(
     return _with_our_facets(facets, package_type or DATASET, agency_page=True)
 
 
+# CKAN's facets the portal does not show: it does not use CKAN's groups (agencies are its
+# organisations, sectors its themes), so the facet would only ever say "no groups".
+UNUSED_FACETS = frozenset({"groups"})
+
+
 def _with_our_facets(facets: dict[str, Any], package_type: str, agency_page: bool) -> dict:
     titles = _facet_titles()
     ours = {
@@ -155,7 +160,8 @@ def _with_our_facets(facets: dict[str, Any], package_type: str, agency_page: boo
         for facet in FACETS
         if package_type in facet.dataset_types and not (agency_page and facet.organization_schema)
     }
-    return {**ours, **{key: value for key, value in facets.items() if key not in ours}}
+    kept = {key: value for key, value in facets.items() if key not in {*ours, *UNUSED_FACETS}}
+    return {**ours, **kept}
 
 
 def after_dataset_search(results: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

@@ -165,3 +165,31 @@ class TestDatasetFormOffersTheAgencysDatabases:
 
         assert f'<option value="{database["name"]}" selected>Cơ sở dữ liệu y tế</option>' in select
         assert select.count(" selected>") == 1
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestNothingOfCkansDemoOnSearchAndDatasetPages:
+    """Issue 12: the portal does not use CKAN's groups, and its API guide is its own."""
+
+    FACET_HEADING = r'fa-filter"></i>\s*{}\s*</h2>'
+
+    def test_search_has_no_groups_facet_and_points_to_the_portal_s_api_guide(self, app):
+        import re
+
+        DaknongDataset(title="Bảng giá đất năm 2026")
+
+        page = app.get("/dataset/").body
+
+        assert re.search(self.FACET_HEADING.format("Cơ quan"), page)  # the facets are there
+        assert not re.search(self.FACET_HEADING.format("Nhóm"), page)
+        assert 'href="/api-guide"' in page
+        assert "docs.ckan.org" not in page
+
+    def test_a_dataset_page_has_no_groups_tab_and_keeps_its_activity(self, app):
+        dataset = DaknongDataset()
+
+        page = app.get(f"/dataset/{dataset['name']}").body
+
+        assert f'href="/dataset/groups/{dataset["name"]}"' not in page
+        assert f'href="/dataset/activity/{dataset["name"]}"' in page
+        assert f'href="/dataset/{dataset["name"]}"' in page
