@@ -40,6 +40,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 import pysolr
+import sqlalchemy
 import sqlalchemy.orm
 from ckan import model
 from ckan.lib import search
@@ -132,7 +133,7 @@ def _dictize(package_dictize: Any) -> Any:
         if scope is None or context.get("for_edit"):
             return package_dictize(pkg, context, include_plugin_data)
         # what is still unflushed is written now, and forgets what it changes
-        context["session"].flush()
+        model.Session.flush()
         key = (pkg.id, bool(include_plugin_data))
         if key not in scope.dictized:
             scope.dictized[key] = package_dictize(pkg, context, include_plugin_data)
@@ -147,10 +148,7 @@ def _forget_on_write(session: Any, flush_context: Any) -> None:
     if scope is None or not scope.dictized:
         return
     for instance in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(type(instance), "__tablename__", None) or getattr(
-            getattr(type(instance), "__table__", None), "name", None
-        )
-        if table not in BOOKKEEPING_TABLES:
+        if sqlalchemy.inspect(instance).mapper.local_table.name not in BOOKKEEPING_TABLES:
             scope.dictized.clear()
             return
 
