@@ -32,6 +32,9 @@ export DAKNONG_PLUGINS=${DAKNONG_PLUGINS:-"activity daknong daknong_sharing_log 
 PG_BIN=${DAKNONG_PG_BIN:-/usr/lib/postgresql/15/bin}
 APT_PACKAGES=(postgresql-15 postgresql-client-15 redis-server libpq-dev gcc make curl python3-dev libmagic1
               python3-venv openjdk-17-jdk-headless maven openssl)
+# What the browser tests and the screenshots need besides (issue 12 §6, §8): Debian's Chromium
+# and its driver, and npm for axe-core (package.json); only `test` and `screenshots` install them.
+BROWSER_APT_PACKAGES=(chromium chromium-driver)
 
 say() { printf '\033[1m[daknong]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[daknong] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -46,7 +49,7 @@ hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 install_apt() {
   local missing=()
-  for pkg in "${APT_PACKAGES[@]}"; do
+  for pkg in "${APT_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
       || missing+=("$pkg")
   done
@@ -55,6 +58,8 @@ install_apt() {
     missing=("${missing[@]/openjdk-17-jdk-headless}")
   fi
   command -v mvn >/dev/null && missing=("${missing[@]/maven}")
+  # Node.js and npm from elsewhere (nodesource, nvm) are fine too.
+  command -v npm >/dev/null && missing=("${missing[@]/npm}")
   read -r -a missing <<<"${missing[*]}"
   ((${#missing[@]} == 0)) && return 0
   as_root || die "missing Debian packages: ${missing[*]} — run as root or install them with apt-get"
@@ -105,12 +110,31 @@ install_solr() {
   fi
 }
 
+install_node_tools() {
+  # axe-core, the accessibility engine the browser tests inject (pinned in package-lock.json)
+  local stamp=$ROOT/node_modules/.daknong-lock want
+  want=$(hash_of "$ROOT/package-lock.json")
+  if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+    say "installing the browser tests' npm packages (package-lock.json)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >"$LOGS/npm.log" 2>&1 \
+      || die "npm ci failed (see $LOGS/npm.log)"
+    echo "$want" >"$stamp"
+  fi
+}
+
 install_all() {
   mkdir -p "$RUN" "$LOGS"
   install_apt
   check_tools
   install_python
   install_solr
+}
+
+install_browser() {
+  install_apt "${BROWSER_APT_PACKAGES[@]}" npm
+  command -v chromium >/dev/null || die "Chromium is missing: apt-get install chromium chromium-driver"
+  command -v chromedriver >/dev/null || die "ChromeDriver is missing: apt-get install chromium-driver"
+  install_node_tools
 }
 
 # --- PostgreSQL ----------------------------------------------------------------------------
@@ -494,6 +518,7 @@ PY
 
 cmd_test() {
   install_all
+  install_browser
   pg_start
   pg_ensure_database "$DAKNONG_TEST_DB_NAME"
   redis_start
@@ -564,7 +589,7 @@ main() {
     test) cmd_test "$@" ;;
     down) cmd_down ;;
     status) cmd_status ;;
-    install) install_all ;;
+    install) install_all; install_browser ;;
     services) install_all; pg_start; redis_start; solr_start ;;
     check) check_tools ;;
     *) die "usage: stack.sh up|test|down|status|services|install|check" ;;

@@ -21,16 +21,21 @@ START_SECONDS = 90
 
 
 @contextlib.contextmanager
-def gunicorn(log_dir: Path, workers: int = 1, **options: str) -> Iterator[str]:
+def gunicorn(
+    log_dir: Path, workers: int = 1, own_site_url: bool = False, **options: str
+) -> Iterator[str]:
     """Start gunicorn with ``workers`` workers; yield its base URL; stop it afterwards.
 
     ``options`` are ini settings laid over test.ini (in a file of ``log_dir`` that inherits
-    from it). Fails the test (with the end of gunicorn's log) if it exits or does not answer
-    in time.
+    from it). ``own_site_url`` makes ``ckan.site_url`` the server's own address, for a browser
+    that follows the portal's absolute redirects (after login, for one). Fails the test (with
+    the end of gunicorn's log) if it exits or does not answer in time.
     """
     port = free_port()
     log = log_dir / "gunicorn.log"
     ini = REPO_ROOT / "test.ini"
+    if own_site_url:
+        options = {"ckan.site_url": f"http://127.0.0.1:{port}", **options}
     if options:
         lines = [f"use = config:{ini}", *(f"{key} = {value}" for key, value in options.items())]
         ini = log_dir / "portal.ini"
