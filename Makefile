@@ -1,11 +1,12 @@
 # The two set-up commands of the Đắk Nông portal (see README.md):
 #   make up     install what is missing, start PostgreSQL, Redis, Solr and the portal with demo data
 #   make test   start the same services (test database) and run the whole test suite
-# and: make down (stop what we started), make status, make lint, make bench.
+# and: make down (stop what we started), make status, make lint, make bench,
+# make screenshots (docs/screenshots/ from the portal that `make up` started).
 SHELL := /bin/bash
 STACK := deployment/scripts/stack.sh
 
-.PHONY: up test down status lint format bench i18n
+.PHONY: up test down status lint format bench i18n screenshots
 
 up:
 	@bash $(STACK) up
@@ -30,3 +31,6 @@ bench:
 
 i18n:
 	@.venv/bin/python deployment/scripts/i18n.py
+
+screenshots:
+	@bash $(STACK) screenshots

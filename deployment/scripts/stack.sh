@@ -6,6 +6,7 @@
 #   stack.sh test    install, start services (test database), run ruff and the whole test suite
 #   stack.sh down    stop exactly the processes that `up` / `test` started
 #   stack.sh status  show what runs
+#   stack.sh screenshots  docs/screenshots/ from the running portal (after `up`)
 #   stack.sh services / install / check   start only the data services / install only / check tools
 #
 # Every step is idempotent: a second `up` reuses what already runs. Ports are overridable:
@@ -592,7 +593,12 @@ main() {
     install) install_all; install_browser ;;
     services) install_all; pg_start; redis_start; solr_start ;;
     check) check_tools ;;
-    *) die "usage: stack.sh up|test|down|status|services|install|check" ;;
+    screenshots)
+      install_all
+      install_browser
+      "$VENV/bin/python" "$ROOT/deployment/scripts/screenshots.py" --portal "http://127.0.0.1:$DAKNONG_WEB_PORT"
+      ;;
+    *) die "usage: stack.sh up|test|down|status|screenshots|services|install|check" ;;
   esac
 }
 

@@ -115,10 +115,16 @@ def demo() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the demo accounts (default: from configuration).",
 )
-def demo_load(accounts_file: Path | None) -> None:
+@click.option(
+    "--corpus/--no-corpus",
+    default=True,
+    help="Also load the generated corpus: every agency's database and data sets, with files.",
+)
+def demo_load(accounts_file: Path | None, corpus: bool) -> None:
     """Load demo accounts and datasets; write the accounts with passwords and tokens."""
     spec = _read_yaml(resources.DATA / "seed" / "demo.yaml")
-    accounts = demo_module.load_demo(spec, _site_context(), tk.config.get("ckan.site_url"))
+    context = _site_context()
+    accounts = demo_module.load_demo(spec, context, tk.config.get("ckan.site_url"))
     target = accounts_file or tk.config.get("ckanext.daknong.demo_accounts_file")
     if target:
         demo_module.write_accounts(accounts, Path(target))
@@ -127,6 +133,12 @@ def demo_load(accounts_file: Path | None) -> None:
         f"demo: {len(spec.get('databases', []))} databases and "
         f"{len(spec.get('datasets', []))} datasets loaded"
     )
+    if corpus:
+        counts = demo_module.load_corpus(spec, context, progress=click.echo)
+        click.echo(
+            f"demo corpus: {counts['databases']} databases, {counts['datasets']} data sets, "
+            f"{counts['files']} files uploaded"
+        )
 
 
 # Accounts (QĐ 43 Art. 12.3)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
+import random
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from werkzeug.datastructures import FileStorage
 
-from ckanext.daknong import access
+from ckanext.daknong import access, demo_corpus, resources
 
 TOKEN_NAME = "demo"
 
@@ -54,19 +58,72 @@ def ensure_user(context: dict[str, Any], name: str, *, sysadmin: bool = False) -
 def ensure_dataset(context: dict[str, Any], record: dict[str, Any]) -> str:
     """Create or update a demo dataset or database entry (matched by name).
 
-    Returns ``created`` or ``updated``.
+    Returns ``created``, ``updated`` or ``unchanged``. Resources already there are kept (an
+    update without ``resources`` leaves them), so a second load does not upload files again.
     """
-    data = dict(record)
+    data = {key: value for key, value in record.items() if not key.startswith("_")}
+    data.pop("table", None)
     data["tags"] = [{"name": tag} for tag in data.get("tags", [])]
     if data.get("type", "dataset") == "dataset":
         data["private"] = access.private_for(data.get("access_level"))
     try:
-        tk.get_action("package_show")(dict(context), {"id": data["name"]})
+        existing = tk.get_action("package_show")(dict(context), {"id": data["name"]})
     except tk.ObjectNotFound:
         tk.get_action("package_create")(dict(context), data)
         return "created"
-    tk.get_action("package_update")(dict(context), {"id": data["name"], **data})
+    if _same(existing, data):
+        return "unchanged"
+    tk.get_action("package_patch")(dict(context), {"id": data["name"], **data})
     return "updated"
+
+
+def _same(existing: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Whether the stored record already says everything ``data`` says (a second `make up`
+    then writes nothing: no new revision, no re-index)."""
+    for key, value in data.items():
+        stored = existing.get(key)
+        if key == "tags":
+            stored = sorted(tag["name"] for tag in stored or [])
+            value = sorted(tag["name"] for tag in value)
+        if key == "owner_org":
+            stored = existing.get("organization", {}).get("name")
+        if stored != value:
+            return False
+    return True
+
+
+def ensure_file(context: dict[str, Any], dataset_name: str, file: demo_corpus.DemoFile) -> bool:
+    """Upload ``file`` to the filestore as the data set's resource, unless one of that name is
+    there; returns whether it uploaded. Goes through ``resource_create`` with the file as a
+    form upload, exactly the path of the dataset form."""
+    dataset = tk.get_action("package_show")(dict(context), {"id": dataset_name})
+    name = _FILE_NAMES[file.format]
+    if any(resource.get("name") == name for resource in dataset["resources"]):
+        return False
+    upload = FileStorage(stream=io.BytesIO(file.content), filename=file.filename)
+    tk.get_action("resource_create")(
+        dict(context),
+        {
+            "package_id": dataset["id"],
+            "name": name,
+            "format": file.format,
+            "description": _FILE_DESCRIPTIONS[file.style],
+            "url": file.filename,
+            "upload": upload,
+        },
+    )
+    return True
+
+
+_FILE_NAMES = {"CSV": "Bảng số liệu (CSV)", "XLSX": "Bảng tính Excel (XLSX)"}
+_FILE_DESCRIPTIONS = {
+    "csv-utf8": "Tệp CSV, mã UTF-8.",
+    "csv-utf8-bom": "Tệp CSV, mã UTF-8 (có BOM, mở được trực tiếp bằng Excel).",
+    "csv-utf8-vn-numbers": "Tệp CSV, mã UTF-8; số viết theo kiểu Việt Nam (1.234,5).",
+    "csv-windows-1258": "Tệp CSV xuất từ phần mềm cũ, bảng mã Windows-1258.",
+    "csv-utf16": "Tệp CSV lưu bằng Excel dạng Unicode (UTF-16).",
+    "xlsx-title-row": "Bảng tính Excel; dòng đầu là tiêu đề, tiêu đề cột ở dòng 3.",
+}
 
 
 def load_demo(spec: dict[str, Any], context: dict[str, Any], portal_url: str) -> dict[str, Any]:
@@ -105,7 +162,48 @@ def load_demo(spec: dict[str, Any], context: dict[str, Any], portal_url: str) ->
         ensure_dataset(context, {**record, "type": "database"})
     for record in spec.get("datasets", []):
         ensure_dataset(context, record)
+        if record.get("table"):
+            table = {**record["table"], "year": 2024, "title": record["title"]}
+            table.setdefault("communes", demo_corpus.province_communes())
+            file = demo_corpus.table_file({**record, "_table": table}, 0)
+            ensure_file(context, record["name"], file)
     return accounts
+
+
+def agencies_in_force() -> list[dict[str, Any]]:
+    """The seed agencies that have not been merged away (no ``effective_until``)."""
+    seed = resources.load_yaml("seed/agencies.yaml")["agencies"]
+    return [agency for agency in seed if not agency.get("effective_until")]
+
+
+def load_corpus(
+    spec: dict[str, Any], context: dict[str, Any], progress: Callable[[str], None] = print
+) -> dict[str, int]:
+    """The generated corpus (demo_corpus.py): a database entry for every agency in force that
+    the hand-written demo ``spec`` gives none, their data sets, and a file uploaded for every
+    open or shared data set with a table. Returns counts of what it did."""
+    agencies = agencies_in_force()
+    taken = {record["owner_org"] for record in spec.get("databases", [])}
+    databases = demo_corpus.database_entries(agencies, taken)
+    for record in databases:
+        ensure_dataset(context, {**record, "type": "database"})
+    progress(f"demo: {len(databases)} database entries of the agencies")
+    database_of = {record["owner_org"]: record["name"] for record in databases}
+    for record in spec.get("databases", []):
+        database_of.setdefault(record["owner_org"], record["name"])
+    records = demo_corpus.datasets(agencies, database_of)
+    # in an order of their own, so that "newest" on the home page is not one agency's list
+    random.Random(demo_corpus.SEED).shuffle(records)
+    counts = {"databases": len(databases), "datasets": 0, "files": 0}
+    for number, record in enumerate(records, start=1):
+        ensure_dataset(context, record)
+        counts["datasets"] += 1
+        if record["_table"] and record["access_level"] != "restricted":
+            file = demo_corpus.table_file(record, number)
+            counts["files"] += ensure_file(context, record["name"], file)
+        if number % 25 == 0 or number == len(records):
+            progress(f"demo: {number}/{len(records)} data sets, {counts['files']} files uploaded")
+    return counts
 
 
 def write_accounts(accounts: dict[str, Any], path: Path) -> None:

@@ -9,6 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.daknong import codelists, home, identity, search, security
+from ckanext.daknong.core_messages import N_
 
 __all__ = [
     "daknong_code_label",
@@ -20,6 +21,8 @@ __all__ = [
     "daknong_home_figures",
     "daknong_identity",
     "daknong_province_name",
+    "format_resource_items",
+    "humanize_entity_type",
     "user_image",
 ]
 
@@ -149,3 +152,54 @@ def user_image(next_helper: Any, user_id: str, size: int = 100) -> Any:
             "user/snippets/placeholder.html", size=size, user_name=user["display_name"]
         )
     return next_helper(user_id, size)
+
+
+# The resource fields a visitor may want beside the ones the page shows already, with their
+# labels; the rest of a resource's keys (state, url_type, datastore_active, …) are CKAN's
+# bookkeeping, shown by core as raw English keys and values.
+_RESOURCE_FIELD_LABELS = {"id": N_("Id"), "size": N_("Size"), "mimetype": N_("Media type")}
+
+
+@tk.chained_helper
+def format_resource_items(next_helper: Any, items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The "additional information" rows of a resource page, labelled in the visitor's
+    language (issue 12 §3): core shows every key as ``key | capitalize``, in English."""
+    shown = [(key, value) for key, value in items if key in _RESOURCE_FIELD_LABELS]
+    return [(tk._(_RESOURCE_FIELD_LABELS[key]), value) for key, value in next_helper(shown)]
+
+
+# CKAN names a dataset type from its machine name ("database" → "Database", "Databases"),
+# in English whatever the language; the portal's words for its database catalogue entries.
+_DATABASE_WORDS = {
+    "add link": N_("Add database entry"),
+    "breadcrumb": N_("Database catalogue"),
+    "content tab": N_("Database entries"),
+    "create label": N_("Create database entry"),
+    "create title": N_("Create database entry"),
+    "delete confirmation": N_("Are you sure you want to delete this database entry?"),
+    "description placeholder": N_("What the database holds, for whom and why"),
+    "edit label": N_("Edit database entry"),
+    "facet label": N_("Database entries"),
+    "form label": N_("Database entry"),
+    "main nav": N_("Database catalogue"),
+    "my label": N_("My database entries"),
+    "view label": N_("View database entry"),
+    "name placeholder": N_("my-database"),
+    "no any objects": N_("There are no database entries yet"),
+    "no description": N_("There is no description for this database entry"),
+    "page title": N_("Database catalogue"),
+    "save label": N_("Save database entry"),
+    "search placeholder": N_("Search the database catalogue..."),
+    "update label": N_("Update database entry"),
+}
+
+
+@tk.chained_helper
+def humanize_entity_type(
+    next_helper: Any, entity_type: str, object_type: str, purpose: str
+) -> str | None:
+    """The words for a database catalogue entry (QĐ 43 Art. 9) in the visitor's language
+    (issue 12 §3); every other type as CKAN names it."""
+    if entity_type == "package" and object_type == "database" and purpose in _DATABASE_WORDS:
+        return tk._(_DATABASE_WORDS[purpose])
+    return next_helper(entity_type, object_type, purpose)

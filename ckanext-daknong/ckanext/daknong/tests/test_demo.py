@@ -20,7 +20,7 @@ def _run(cli, *args: str):
 def demo_loaded(cli, tmp_path: Path) -> Path:
     accounts = tmp_path / "accounts.json"
     assert _run(cli, "agencies", "load").exit_code == 0
-    result = _run(cli, "demo", "load", "--accounts-file", str(accounts))
+    result = _run(cli, "demo", "load", "--no-corpus", "--accounts-file", str(accounts))
     assert result.exit_code == 0, result.output
     return accounts
 
@@ -56,7 +56,7 @@ class TestDemoLoad:
     def test_loading_twice_updates_in_place(self, cli, demo_loaded):
         before = call_action("package_search", q="*:*", include_private=True, rows=0)["count"]
 
-        result = _run(cli, "demo", "load", "--accounts-file", str(demo_loaded))
+        result = _run(cli, "demo", "load", "--no-corpus", "--accounts-file", str(demo_loaded))
 
         assert result.exit_code == 0, result.output
         assert "3 databases and 6 datasets loaded" in result.output
