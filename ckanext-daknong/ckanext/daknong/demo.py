@@ -97,33 +97,21 @@ def ensure_file(context: dict[str, Any], dataset_name: str, file: demo_corpus.De
     there; returns whether it uploaded. Goes through ``resource_create`` with the file as a
     form upload, exactly the path of the dataset form."""
     dataset = tk.get_action("package_show")(dict(context), {"id": dataset_name})
-    name = _FILE_NAMES[file.format]
-    if any(resource.get("name") == name for resource in dataset["resources"]):
+    if any(resource.get("name") == file.resource_name for resource in dataset["resources"]):
         return False
     upload = FileStorage(stream=io.BytesIO(file.content), filename=file.filename)
     tk.get_action("resource_create")(
         dict(context),
         {
             "package_id": dataset["id"],
-            "name": name,
+            "name": file.resource_name,
             "format": file.format,
-            "description": _FILE_DESCRIPTIONS[file.style],
+            "description": file.description,
             "url": file.filename,
             "upload": upload,
         },
     )
     return True
-
-
-_FILE_NAMES = {"CSV": "Bảng số liệu (CSV)", "XLSX": "Bảng tính Excel (XLSX)"}
-_FILE_DESCRIPTIONS = {
-    "csv-utf8": "Tệp CSV, mã UTF-8.",
-    "csv-utf8-bom": "Tệp CSV, mã UTF-8 (có BOM, mở được trực tiếp bằng Excel).",
-    "csv-utf8-vn-numbers": "Tệp CSV, mã UTF-8; số viết theo kiểu Việt Nam (1.234,5).",
-    "csv-windows-1258": "Tệp CSV xuất từ phần mềm cũ, bảng mã Windows-1258.",
-    "csv-utf16": "Tệp CSV lưu bằng Excel dạng Unicode (UTF-16).",
-    "xlsx-title-row": "Bảng tính Excel; dòng đầu là tiêu đề, tiêu đề cột ở dòng 3.",
-}
 
 
 def load_demo(spec: dict[str, Any], context: dict[str, Any], portal_url: str) -> dict[str, Any]:
@@ -163,10 +151,7 @@ def load_demo(spec: dict[str, Any], context: dict[str, Any], portal_url: str) ->
     for record in spec.get("datasets", []):
         ensure_dataset(context, record)
         if record.get("table"):
-            table = {**record["table"], "year": 2024, "title": record["title"]}
-            table.setdefault("communes", demo_corpus.province_communes())
-            file = demo_corpus.table_file({**record, "_table": table}, 0)
-            ensure_file(context, record["name"], file)
+            ensure_file(context, record["name"], demo_corpus.hand_written_file(record))
     return accounts
 
 

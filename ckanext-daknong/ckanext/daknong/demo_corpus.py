@@ -26,7 +26,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from ckanext.daknong import resources, tabular
+from ckanext.daknong import resources, search, tabular
 
 SEED = 43  # QĐ 43/2022/QĐ-UBND
 PROVINCE_UNIT = "67"
@@ -59,12 +59,32 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 @dataclass(frozen=True)
 class DemoFile:
-    """One file to upload: its name, bytes and CKAN format."""
+    """One file to upload: its file name, bytes, CKAN format and style (FILE_STYLES)."""
 
     filename: str
     content: bytes
     format: str
     style: str
+
+    @property
+    def resource_name(self) -> str:
+        """The resource's name on the dataset page (also how a second load finds it)."""
+        return _RESOURCE_NAMES[self.format]
+
+    @property
+    def description(self) -> str:
+        return _DESCRIPTIONS[self.style]
+
+
+_RESOURCE_NAMES = {"CSV": "Bảng số liệu (CSV)", "XLSX": "Bảng tính Excel (XLSX)"}
+_DESCRIPTIONS = {
+    "csv-utf8": "Tệp CSV, mã UTF-8.",
+    "csv-utf8-bom": "Tệp CSV, mã UTF-8 (có BOM, mở được trực tiếp bằng Excel).",
+    "csv-utf8-vn-numbers": "Tệp CSV, mã UTF-8; số viết theo kiểu Việt Nam (1.234,5).",
+    "csv-windows-1258": "Tệp CSV xuất từ phần mềm cũ, bảng mã Windows-1258.",
+    "csv-utf16": "Tệp CSV lưu bằng Excel dạng Unicode (UTF-16).",
+    "xlsx-title-row": "Bảng tính Excel; dòng đầu là tiêu đề, tiêu đề cột ở dòng 3.",
+}
 
 
 def spec() -> dict[str, Any]:
@@ -72,8 +92,7 @@ def spec() -> dict[str, Any]:
 
 
 def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(char for char in plain if not unicodedata.combining(char)).lower()
+    plain = search.fold(text).lower()
     words = "".join(char if char.isalnum() else " " for char in plain).split()
     return "-".join(words)[:90].strip("-")
 
@@ -346,6 +365,13 @@ def _zip_at_fixed_time(content: bytes) -> bytes:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(fixed, source.read(member.filename))
     return out.getvalue()
+
+
+def hand_written_file(record: dict[str, Any]) -> DemoFile:
+    """The file of a data set of data/seed/demo.yaml that has a ``table`` (same keys as a
+    theme's table; the province's communes unless it names its own)."""
+    table = {"communes": province_communes(), **record["table"]}
+    return table_file({**record, "_table": {**table, "year": 2024, "title": record["title"]}}, 0)
 
 
 def table_file(record: dict[str, Any], number: int) -> DemoFile:

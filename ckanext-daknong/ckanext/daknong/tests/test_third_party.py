@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from ckan.tests import factories
 
+from ckanext.daknong.tests import page_types
 from ckanext.daknong.tests.factories import Agency, DaknongDataset, Database, agency_member
 
 pytestmark = pytest.mark.usefixtures("with_plugins")
@@ -159,36 +160,13 @@ def portal(module_clean_db):
 
 
 def _pages(portal: dict, user: dict | None) -> list[str]:
-    dataset, agency = portal["dataset"], portal["agency"]
     pages = [
-        "/",
-        "/dataset/",
+        *page_types.public_pages(portal["dataset"], portal["agency"]),
         "/dataset/?q=n%C6%B0%E1%BB%9Bc",
-        f"/dataset/{dataset['name']}",
-        f"/dataset/{dataset['name']}/resource/{dataset['resources'][0]['id']}",
-        "/organization/",
-        f"/organization/{agency['name']}",
-        f"/organization/about/{agency['name']}",
-        "/catalogue",
-        "/open-data-terms",
-        "/request-data",
-        "/api-guide",
-        "/about",
-        "/harvest-status",
-        "/user/login",
-        "/user/register",
         "/api/3/action/status_show",
     ]
     if user:
-        pages += [
-            f"/user/{user['name']}",
-            "/dashboard/datasets",
-            "/user/edit",
-            "/dataset/new",
-            "/access-requests",
-            f"/access-requests/new?dataset={portal['restricted']['name']}",
-            "/sharing-log",
-        ]
+        pages += [*page_types.account_pages(user, portal["restricted"]), "/dataset/new"]
     return pages
 
 

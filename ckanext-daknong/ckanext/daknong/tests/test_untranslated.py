@@ -31,6 +31,7 @@ from ckan.tests.helpers import call_action
 
 import ckanext.daknong
 from ckanext.daknong import codelists
+from ckanext.daknong.tests import page_types
 from ckanext.daknong.tests.factories import Agency, DaknongDataset, Database, agency_member
 
 APPROVER_ORG = "ubnd-tinh-dich"
@@ -221,40 +222,18 @@ def site(module_clean_db) -> dict:
 
 def _pages(site: dict, kind: str) -> list[str]:
     dataset, agency, database = site["dataset"], site["agency"], site["database"]
-    resource = dataset["resources"][0]["id"]
     pages = [
-        "/",
-        "/dataset/",
+        *page_types.public_pages(dataset, agency),
         "/dataset/?q=xe+buyt&sector=transport",
-        f"/dataset/{dataset['name']}",
-        f"/dataset/{dataset['name']}/resource/{resource}",
         f"/dataset/activity/{dataset['name']}",
         f"/dataset/{database['name']}",
         "/database/",
-        "/organization/",
-        f"/organization/{agency['name']}",
-        f"/organization/about/{agency['name']}",
-        "/catalogue",
-        "/open-data-terms",
-        "/request-data",
-        "/api-guide",
-        "/about",
-        "/harvest-status",
-        "/user/login",
-        "/user/register",
         "/user/reset",
         "/dataset/khong-co-bo-du-lieu-nay",
     ]
     user = site["users"][kind]
     if user:
-        pages += [
-            f"/user/{user['name']}",
-            "/dashboard/datasets",
-            "/user/edit",
-            "/access-requests",
-            f"/access-requests/new?dataset={site['restricted']['name']}",
-            "/sharing-log",
-        ]
+        pages += page_types.account_pages(user, site["restricted"])
     if kind in ("agency admin", "sysadmin"):
         pages += [
             "/dataset/new",
