@@ -53,6 +53,8 @@ USER_CATEGORIES = {
 }
 MONTHS = range(1, 13)
 FILE_TIME = dt.datetime(2025, 6, 30, 8, 0, 0)  # the date of the files' contents, not the load
+_W3CDTF = "%Y-%m-%dT%H:%M:%SZ"
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 # Tone marks stay combining in Windows-1258; the vowel marks (â ê ô ă ơ ư) have code points.
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
@@ -354,7 +356,8 @@ def _xlsx_with_title(title: str, header: list[str], rows: list[list[Any]]) -> by
 
 def _zip_at_fixed_time(content: bytes) -> bytes:
     """The same XLSX with every member dated ``FILE_TIME``: openpyxl stamps the zip members
-    with the clock, and the corpus must be byte-identical at every load."""
+    and the document's ``dcterms:modified`` with the clock when it saves, and the corpus must
+    be byte-identical at every load."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(content)) as source,
@@ -363,7 +366,12 @@ def _zip_at_fixed_time(content: bytes) -> bytes:
         for member in source.infolist():
             fixed = zipfile.ZipInfo(member.filename, date_time=FILE_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(member.filename))
+            data = source.read(member.filename)
+            if member.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(
+                    rb"\g<1>" + FILE_TIME.strftime(_W3CDTF).encode() + rb"\g<2>", data
+                )
+            target.writestr(fixed, data)
     return out.getvalue()
 
 
